@@ -1,0 +1,144 @@
+import { AppError } from '../lib/app-error.js';
+import type { Clock } from '../lib/clock.js';
+import {
+  InvalidTokenError,
+  newTokenId,
+  type SigningKey,
+  signToken,
+  verifyToken,
+} from '../lib/jwt.js';
+import { secretMatches } from '../lib/secrets.js';
+import { toEpochSeconds, toTimestamp } from '../lib/timestamps.js';
+import type { Repositories, Storage } from '../storage/storage.js';
+import type { LoginThrottle } from './login-throttle.js';
+
+/** Who is calling: the only source of tenancy for everything after authentication. */
+export interface Principal {
+  businessId: string;
+  /** The bearer token's id; absent when the request authenticated with the key pair. */
+  tokenId?: string;
+}
+
+export interface IssuedToken {
+  access_token: string;
+  token_type: 'bearer';
+  expires_in: number;
+}
+
+export interface AuthSettings {
+  signingKeys: { current: SigningKey; previous: readonly SigningKey[] };
+  issuer: string;
+  tokenTtlSeconds: number;
+}
+
+const unauthenticated = () => new AppError('unauthenticated', 'Unauthenticated.');
+
+/** Logins, tokens and the X-Api-Key pair. Every failure looks the same from outside. */
+export class AuthService {
+  private readonly verificationKeys: readonly SigningKey[];
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+    private readonly throttle: LoginThrottle,
+    private readonly settings: AuthSettings,
+  ) {
+    this.verificationKeys = [settings.signingKeys.current, ...settings.signingKeys.previous];
+  }
+
+  async login(accountId: string, appSecret: string, clientAddress: string): Promise<IssuedToken> {
+    const businessId = await this.checkCredentials(accountId, appSecret, clientAddress);
+    if (businessId === undefined) {
+      throw new AppError('invalid_credentials', 'Invalid credentials.');
+    }
+    return this.storage.transaction((repos) => this.issue(repos, businessId));
+  }
+
+  /** The key-pair scheme: checked like a login, throttled like one, but answers 401. */
+  async authenticateKeyPair(
+    accountId: string,
+    appSecret: string,
+    clientAddress: string,
+  ): Promise<Principal> {
+    const businessId = await this.checkCredentials(accountId, appSecret, clientAddress);
+    if (businessId === undefined) throw unauthenticated();
+    return { businessId };
+  }
+
+  async authenticateBearer(token: string): Promise<Principal> {
+    const now = this.clock.now();
+    let claims: ReturnType<typeof verifyToken>;
+    try {
+      claims = verifyToken(token, this.verificationKeys, this.settings.issuer, toEpochSeconds(now));
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw unauthenticated();
+      throw error;
+    }
+    const active = await this.storage.tokens.isActive(claims.sub, claims.jti, toTimestamp(now));
+    if (!active) throw unauthenticated();
+    return { businessId: claims.sub, tokenId: claims.jti };
+  }
+
+  /** A new token for the same business; the presented one is revoked in the same transaction. */
+  refresh(principal: Principal): Promise<IssuedToken> {
+    return this.storage.transaction(async (repos) => {
+      if (principal.tokenId !== undefined) {
+        await repos.tokens.revoke(principal.businessId, principal.tokenId, this.nowTimestamp());
+      }
+      return this.issue(repos, principal.businessId);
+    });
+  }
+
+  async logout(principal: Principal): Promise<void> {
+    if (principal.tokenId === undefined) return;
+    await this.storage.tokens.revoke(principal.businessId, principal.tokenId, this.nowTimestamp());
+  }
+
+  /** Returns the business id when the pair is right, undefined otherwise (and counts the failure). */
+  private async checkCredentials(
+    accountId: string,
+    appSecret: string,
+    clientAddress: string,
+  ): Promise<string | undefined> {
+    await this.throttle.check(accountId, clientAddress);
+    const business = await this.storage.businesses.findByAccountId(accountId);
+    // Hash even when the account is unknown, so timing does not tell the two apart.
+    const matches = secretMatches(appSecret, business?.secretHash ?? '0'.repeat(64));
+    if (business === undefined || !matches) {
+      await this.throttle.recordFailure(accountId, clientAddress);
+      return undefined;
+    }
+    return business.businessId;
+  }
+
+  private async issue(repos: Repositories, businessId: string): Promise<IssuedToken> {
+    const now = this.clock.now();
+    const iat = toEpochSeconds(now);
+    const ttl = this.settings.tokenTtlSeconds;
+    const jti = newTokenId();
+    await repos.tokens.insert({
+      businessId,
+      jti,
+      issuedAt: toTimestamp(now),
+      expiresAt: toTimestamp(new Date((iat + ttl) * 1000)),
+      revokedAt: null,
+    });
+    const claims = {
+      sub: businessId,
+      iss: this.settings.issuer,
+      iat,
+      nbf: iat,
+      exp: iat + ttl,
+      jti,
+    };
+    return {
+      access_token: signToken(claims, this.settings.signingKeys.current),
+      token_type: 'bearer',
+      expires_in: ttl,
+    };
+  }
+
+  private nowTimestamp(): string {
+    return toTimestamp(this.clock.now());
+  }
+}

@@ -1,0 +1,50 @@
+import countries from 'i18n-iso-countries';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+
+/**
+ * Value rules for customer fields, shared by request validation (as Ajv formats, so every
+ * invalid field is reported in one pass) and by the service that normalises what it stores.
+ */
+
+/** E.164 (`+` and 2–15 digits) and a possible length for its country calling code. */
+export function normalisePhone(value: string): string | undefined {
+  if (!/^\+[1-9]\d{1,14}$/.test(value)) return undefined;
+  const phone = parsePhoneNumberFromString(value);
+  return phone?.isPossible() ? phone.number : undefined;
+}
+
+/** ISO 3166-1 alpha-3, any case in, upper case out. */
+export function normaliseCountry(value: string): string | undefined {
+  const upper = value.toUpperCase();
+  return /^[A-Z]{3}$/.test(upper) && countries.alpha3ToAlpha2(upper) !== undefined
+    ? upper
+    : undefined;
+}
+
+// C0 and C1 controls, DEL, and the bidi overrides/isolates that can disguise a name.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const FORBIDDEN_IN_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/** Free text that is stored and shown: not blank once trimmed, no control characters. */
+export function isPrintableText(value: string): boolean {
+  return value.trim().length > 0 && !FORBIDDEN_IN_TEXT.test(value);
+}
+
+export const MAX_DOCUMENT_IMAGE_BYTES = 5 * 1024 * 1024;
+
+const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Base64 image, optionally as a data URI, at most 5 MiB once decoded. */
+export function isDocumentImage(value: string): boolean {
+  const body = value.startsWith('data:') ? value.slice(value.indexOf(',') + 1) : value;
+  if (body.length === 0 || body.length % 4 !== 0 || !BASE64_BODY.test(body)) return false;
+  const padding = body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0;
+  return (body.length / 4) * 3 - padding <= MAX_DOCUMENT_IMAGE_BYTES;
+}
+
+/** A calendar date `YYYY-MM-DD` that exists. */
+export function isCalendarDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+}

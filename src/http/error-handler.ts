@@ -1,0 +1,117 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type FieldErrors, FieldValidationError } from '../lib/app-error.js';
+import { StorageUnavailableError } from '../storage/errors.js';
+import { type FailureEnvelope, failure } from './envelope.js';
+import { STATUS_BY_CODE, VALIDATION_STATUS } from './error-codes.js';
+import type { RouteMethods } from './route-methods.js';
+import { fieldErrorsFromAjv } from './validation-errors.js';
+
+const STORAGE_RETRY_AFTER_SECONDS = 2;
+
+/** Fastify's own request errors, as the contract's codes. */
+const FASTIFY_CODES: Record<string, AppError> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: new AppError(
+    'unsupported_media_type',
+    'Request bodies must be sent as application/json.',
+  ),
+  FST_ERR_CTP_BODY_TOO_LARGE: new AppError('payload_too_large', 'The request body is too large.'),
+  FST_ERR_CTP_INVALID_JSON_BODY: new AppError(
+    'invalid_json',
+    'The request body is not valid JSON.',
+  ),
+  FST_ERR_CTP_EMPTY_JSON_BODY: new AppError('invalid_json', 'The request body is empty.'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: new AppError(
+    'bad_request',
+    'The Content-Length header does not match the body.',
+  ),
+};
+
+function sendEnvelope(reply: FastifyReply, status: number, data: Parameters<typeof failure>[1]) {
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify(failure(status, data)));
+}
+
+/** The status and envelope of a client error (4xx) the domain threw, or undefined for any
+ * other error. Idempotency stores exactly this as the request's outcome. */
+export function clientErrorResponse(
+  error: unknown,
+): { statusCode: number; body: FailureEnvelope } | undefined {
+  if (error instanceof FieldValidationError) {
+    return { statusCode: VALIDATION_STATUS, body: failure(VALIDATION_STATUS, error.fields) };
+  }
+  if (error instanceof AppError) {
+    const statusCode = STATUS_BY_CODE[error.code];
+    if (statusCode >= 500) return undefined;
+    return { statusCode, body: failure(statusCode, { error: error.message, code: error.code }) };
+  }
+  return undefined;
+}
+
+export function sendAppError(reply: FastifyReply, error: AppError) {
+  const status = STATUS_BY_CODE[error.code];
+  if (error.options.retryAfterSeconds !== undefined) {
+    reply.header('retry-after', String(error.options.retryAfterSeconds));
+  }
+  if (error.options.allow) reply.header('allow', error.options.allow.join(', '));
+  if (error.code === 'unauthenticated') reply.header('www-authenticate', 'Bearer');
+  return sendEnvelope(reply, status, { error: error.message, code: error.code });
+}
+
+function sendFieldErrors(reply: FastifyReply, fields: FieldErrors) {
+  return sendEnvelope(reply, VALIDATION_STATUS, fields);
+}
+
+/** Anything that is not one of ours is a bug: log it with the request id, show nothing of it. */
+function sendInternalError(request: FastifyRequest, reply: FastifyReply, error: unknown) {
+  request.log.error({ err: error }, 'unhandled error');
+  return sendAppError(reply, new AppError('internal_error', 'Internal server error.'));
+}
+
+/** The one place that turns a thrown error into a response. */
+export function registerErrorHandling(app: FastifyInstance, routeMethods: RouteMethods): void {
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    if (error instanceof AppError) return sendAppError(reply, error);
+    if (error instanceof FieldValidationError) return sendFieldErrors(reply, error.fields);
+    if (error instanceof StorageUnavailableError) {
+      request.log.warn({ err: error.cause }, 'database unavailable');
+      return sendAppError(
+        reply,
+        new AppError('service_unavailable', 'Service temporarily unavailable.', {
+          retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS,
+        }),
+      );
+    }
+    const fastifyError = error as FastifyError;
+    if (fastifyError.validation) {
+      return sendFieldErrors(
+        reply,
+        fieldErrorsFromAjv(
+          fastifyError.validation as never,
+          fastifyError.validationContext ?? 'body',
+        ),
+      );
+    }
+    const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+    if (known) return sendAppError(reply, known);
+    if (fastifyError.statusCode !== undefined && fastifyError.statusCode < 500) {
+      return sendAppError(reply, new AppError('bad_request', 'The request is malformed.'));
+    }
+    return sendInternalError(request, reply, error);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allow = routeMethods.allowed(path);
+    if (allow.length > 0) {
+      return sendAppError(
+        reply,
+        new AppError('method_not_allowed', `The ${request.method} method is not allowed here.`, {
+          allow,
+        }),
+      );
+    }
+    return sendAppError(reply, new AppError('route_not_found', 'Route not found.'));
+  });
+}

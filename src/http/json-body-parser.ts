@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import secureJson from 'secure-json-parse';
+import { AppError } from '../lib/app-error.js';
+
+/**
+ * Only JSON bodies are accepted (anything else is 415). An empty body with a JSON content type is
+ * treated as no body, since many clients send the header on every request. `__proto__` and
+ * `constructor.prototype` keys are refused, so a body can never reach an object's prototype.
+ */
+export function registerJsonBodyParser(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    /^application\/([\w.+-]+\+)?json(\s*;.*)?$/i,
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      const text = body as string;
+      if (text.trim() === '') {
+        done(null, undefined);
+        return;
+      }
+      try {
+        done(
+          null,
+          secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }),
+        );
+      } catch {
+        done(new AppError('invalid_json', 'The request body is not valid JSON.'), undefined);
+      }
+    },
+  );
+}

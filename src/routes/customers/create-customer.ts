@@ -1,0 +1,58 @@
+import { Type } from '@sinclair/typebox';
+import { IdentityDocumentFields, WritableCustomerFields } from '../../customers/customer-fields.js';
+import { principalOf } from '../../http/authenticate.js';
+import { ErrorEnvelopeSchema, SuccessEnvelopeSchema, success } from '../../http/envelope.js';
+import { type App, AUTHENTICATED, type RouteContext } from '../route-context.js';
+import {
+  CUSTOMER_BODY_OPTIONS,
+  CUSTOMER_ROUTE_ERRORS,
+  CUSTOMER_WRITE_BODY_LIMIT,
+  CustomerSchema,
+} from './customer-schemas.js';
+import { presentCustomer } from './present-customer.js';
+
+export const CreateCustomerBodySchema = Type.Object(
+  {
+    customer_name: WritableCustomerFields.customer_name,
+    customer_email: WritableCustomerFields.customer_email,
+    customer_phone: WritableCustomerFields.customer_phone,
+    customer_country: WritableCustomerFields.customer_country,
+    customer_type: Type.Optional(WritableCustomerFields.customer_type),
+    customer_address: Type.Optional(WritableCustomerFields.customer_address),
+    ...IdentityDocumentFields,
+  },
+  CUSTOMER_BODY_OPTIONS,
+);
+
+const MESSAGE = 'Customer created successfully';
+
+export function registerCreateCustomer(app: App, ctx: RouteContext): void {
+  app.route({
+    method: 'POST',
+    url: '/api/v1/customer',
+    bodyLimit: CUSTOMER_WRITE_BODY_LIMIT,
+    onRequest: ctx.authenticatedWrite,
+    schema: {
+      summary: 'Create a customer',
+      description:
+        'Requires `Idempotency-Key`. Identity-document fields are stored encrypted and never returned.',
+      tags: ['Customers'],
+      security: AUTHENTICATED,
+      body: CreateCustomerBodySchema,
+      response: {
+        201: SuccessEnvelopeSchema(201, MESSAGE, CustomerSchema),
+        400: ErrorEnvelopeSchema,
+        409: ErrorEnvelopeSchema,
+        422: ErrorEnvelopeSchema,
+        ...CUSTOMER_ROUTE_ERRORS,
+      },
+    },
+    handler: async (request, reply) => {
+      const { businessId } = principalOf(request);
+      await ctx.idempotency.run(request, reply, async (repos) => {
+        const customer = await ctx.customers.create(repos, businessId, request.body);
+        return { statusCode: 201, body: success(201, MESSAGE, presentCustomer(customer)) };
+      });
+    },
+  });
+}

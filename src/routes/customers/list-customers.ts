@@ -1,0 +1,178 @@
+import { Type } from '@sinclair/typebox';
+import {
+  CUSTOMER_STATUSES,
+  CUSTOMER_TYPES,
+  KYC_STATUSES,
+} from '../../customers/customer-fields.js';
+import { normaliseCountry } from '../../customers/customer-rules.js';
+import { principalOf } from '../../http/authenticate.js';
+import { ErrorEnvelopeSchema, SuccessEnvelopeSchema, success } from '../../http/envelope.js';
+import { FieldValidationError } from '../../lib/app-error.js';
+import { decodeCursor } from '../../lib/cursor.js';
+import { StringEnum } from '../../lib/string-enum.js';
+import { toTimestamp } from '../../lib/timestamps.js';
+import type { CustomerFilter, ListPosition } from '../../storage/records.js';
+import { type App, AUTHENTICATED, type RouteContext } from '../route-context.js';
+import { CUSTOMER_ROUTE_ERRORS, CustomerSchema } from './customer-schemas.js';
+import { presentCustomer } from './present-customer.js';
+
+const MESSAGE = 'Records retrieved successfully';
+const DATE_OR_TIMESTAMP =
+  '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:?\\d{2})?)?$';
+
+export const ListCustomersQuerySchema = Type.Object(
+  {
+    page: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 1 }),
+    per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    cursor: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 512,
+        description: 'next_cursor of the previous page',
+      }),
+    ),
+    email: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 254,
+        description: 'substring; an exact match is listed first',
+      }),
+    ),
+    search: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        description: 'substring of name, email or phone',
+      }),
+    ),
+    country: Type.Optional(Type.String({ format: 'country-alpha3' })),
+    customer_status: Type.Optional(StringEnum(CUSTOMER_STATUSES)),
+    kyc_status: Type.Optional(StringEnum(KYC_STATUSES)),
+    customer_type: Type.Optional(StringEnum(CUSTOMER_TYPES)),
+    created_from: Type.Optional(
+      Type.String({ pattern: DATE_OR_TIMESTAMP, description: 'ISO date or timestamp, inclusive' }),
+    ),
+    created_to: Type.Optional(
+      Type.String({ pattern: DATE_OR_TIMESTAMP, description: 'ISO date or timestamp, inclusive' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+type ListCustomersQuery = typeof ListCustomersQuerySchema.static;
+
+const PaginationSchema = Type.Object({
+  total: Type.Integer(),
+  per_page: Type.Integer(),
+  current_page: Type.Union([Type.Integer(), Type.Null()]),
+  last_page: Type.Integer(),
+  next_page_url: Type.Union([Type.String(), Type.Null()]),
+  prev_page_url: Type.Union([Type.String(), Type.Null()]),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+/** A date alone means the whole day: from its first microsecond, to its last. */
+function boundary(value: string, field: string, end: 'start' | 'end'): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const day = new Date(`${value}T00:00:00Z`);
+    if (!Number.isNaN(day.getTime()) && day.toISOString().startsWith(value)) {
+      return end === 'start' ? `${value}T00:00:00.000000Z` : `${value}T23:59:59.999999Z`;
+    }
+  } else {
+    const instant = new Date(value);
+    if (!Number.isNaN(instant.getTime())) return toTimestamp(instant);
+  }
+  throw new FieldValidationError({
+    [field]: [`The ${field} field must be a valid ISO-8601 date or timestamp.`],
+  });
+}
+
+function filterFrom(query: ListCustomersQuery): CustomerFilter {
+  return {
+    email: query.email?.trim().toLowerCase(),
+    search: query.search?.trim().toLowerCase(),
+    country: query.country === undefined ? undefined : normaliseCountry(query.country),
+    status: query.customer_status,
+    kycStatus: query.kyc_status,
+    type: query.customer_type,
+    createdFrom:
+      query.created_from === undefined
+        ? undefined
+        : boundary(query.created_from, 'created_from', 'start'),
+    createdTo:
+      query.created_to === undefined ? undefined : boundary(query.created_to, 'created_to', 'end'),
+  };
+}
+
+function positionFrom(query: ListCustomersQuery): ListPosition {
+  if (query.cursor === undefined)
+    return { limit: query.per_page, offset: (query.page - 1) * query.per_page };
+  const after = decodeCursor(query.cursor);
+  if (!after) throw new FieldValidationError({ cursor: ['The cursor field is invalid.'] });
+  return { limit: query.per_page, after };
+}
+
+/** Absolute URL from PUBLIC_BASE_URL (never the Host header), keeping every other parameter. */
+function pageUrl(baseUrl: string, rawQuery: string, changes: Record<string, string>): string {
+  const params = new URLSearchParams(rawQuery);
+  for (const name of ['page', 'cursor']) params.delete(name);
+  for (const [name, value] of Object.entries(changes)) params.set(name, value);
+  return `${baseUrl}/api/v1/customer?${params.toString()}`;
+}
+
+export function registerListCustomers(app: App, ctx: RouteContext): void {
+  app.route({
+    method: 'GET',
+    url: '/api/v1/customer',
+    onRequest: ctx.authenticated,
+    schema: {
+      summary: 'List customers',
+      description:
+        'Newest first. Page numbers (`page`) or keyset paging (`cursor` = `next_cursor`).',
+      tags: ['Customers'],
+      security: AUTHENTICATED,
+      querystring: ListCustomersQuerySchema,
+      response: {
+        200: SuccessEnvelopeSchema(200, MESSAGE, Type.Array(CustomerSchema), {
+          pagination: PaginationSchema,
+        }),
+        422: ErrorEnvelopeSchema,
+        ...CUSTOMER_ROUTE_ERRORS,
+      },
+    },
+    handler: async (request) => {
+      const { businessId } = principalOf(request);
+      const query = request.query;
+      const page = await ctx.customers.list(
+        ctx.storage,
+        businessId,
+        filterFrom(query),
+        positionFrom(query),
+      );
+      const lastPage = Math.max(1, Math.ceil(page.total / query.per_page));
+      const rawQuery = request.url.split('?')[1] ?? '';
+      const byCursor = query.cursor !== undefined;
+      const nextPageUrl = byCursor
+        ? page.nextCursor &&
+          pageUrl(ctx.config.publicBaseUrl, rawQuery, { cursor: page.nextCursor })
+        : query.page < lastPage
+          ? pageUrl(ctx.config.publicBaseUrl, rawQuery, { page: String(query.page + 1) })
+          : null;
+      const prevPageUrl =
+        !byCursor && query.page > 1
+          ? pageUrl(ctx.config.publicBaseUrl, rawQuery, { page: String(query.page - 1) })
+          : null;
+      return {
+        ...success(200, MESSAGE, page.customers.map(presentCustomer)),
+        pagination: {
+          total: page.total,
+          per_page: query.per_page,
+          current_page: byCursor ? null : query.page,
+          last_page: lastPage,
+          next_page_url: nextPageUrl,
+          prev_page_url: prevPageUrl,
+          next_cursor: page.nextCursor,
+        },
+      };
+    },
+  });
+}

@@ -1,0 +1,28 @@
+import { registerGenerateSecret } from './auth/generate-secret.js';
+import { registerLogin } from './auth/login.js';
+import { registerLogout } from './auth/logout.js';
+import { registerRefreshToken } from './auth/refresh-token.js';
+import { registerCreateCustomer } from './customers/create-customer.js';
+import { registerDeleteCustomer } from './customers/delete-customer.js';
+import { registerListCustomers } from './customers/list-customers.js';
+import { registerRetrieveCustomer } from './customers/retrieve-customer.js';
+import { registerUpdateCustomer } from './customers/update-customer.js';
+import { registerHealth, registerReadiness } from './ops/health.js';
+import { registerOpenApi } from './ops/openapi.js';
+import type { App, RouteContext } from './route-context.js';
+
+/** The route table: one line per operation. */
+export function registerRoutes(app: App, ctx: RouteContext): void {
+  registerLogin(app, ctx); //               POST   /api/v1/auth/login
+  registerRefreshToken(app, ctx); //        GET    /api/v1/auth/refresh-token
+  registerLogout(app, ctx); //              POST   /api/v1/auth/logout
+  registerGenerateSecret(app, ctx); //      POST   /api/v1/generate-secret
+  registerCreateCustomer(app, ctx); //      POST   /api/v1/customer
+  registerListCustomers(app, ctx); //       GET    /api/v1/customer
+  registerRetrieveCustomer(app, ctx); //    GET    /api/v1/customer/:customer_id
+  registerUpdateCustomer(app, ctx); //      PUT    /api/v1/customer/:customer_id (and PATCH)
+  registerDeleteCustomer(app, ctx); //      DELETE /api/v1/customer/:customer_id
+  registerHealth(app); //                   GET    /healthz
+  registerReadiness(app, ctx); //           GET    /readyz
+  registerOpenApi(app); //                  GET    /api/v1/openapi.json
+}

@@ -1,0 +1,43 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  onRequestHookHandler,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { AuthService } from '../businesses/auth-service.js';
+import type { BusinessService } from '../businesses/business-service.js';
+import type { Config } from '../config.js';
+import type { CustomerService } from '../customers/customer-service.js';
+import type { IdempotencyGuard } from '../http/idempotency.js';
+import type { Storage } from '../storage/storage.js';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** Everything a route handler may use; built once in app.ts. */
+export interface RouteContext {
+  config: Readonly<Config>;
+  storage: Storage;
+  auth: AuthService;
+  businesses: BusinessService;
+  customers: CustomerService;
+  idempotency: IdempotencyGuard;
+  /** onRequest hooks: authentication then the per-business rate limit. */
+  authenticated: onRequestHookHandler[];
+  /** onRequest hooks for writes: authenticated, then the Idempotency-Key check. */
+  authenticatedWrite: onRequestHookHandler[];
+}
+
+/** OpenAPI security requirement of every authenticated route: a bearer token or the key pair. */
+export const AUTHENTICATED: Array<Record<string, string[]>> = [
+  { bearerAuth: [] },
+  { apiKey: [], apiSecret: [] },
+];

@@ -1,0 +1,291 @@
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type Selectable,
+  type SqlBool,
+  sql,
+} from 'kysely';
+import { translated } from './errors.js';
+import type {
+  CustomerChanges,
+  CustomerFilter,
+  CustomerRecord,
+  CustomerStatus,
+  CustomerType,
+  KycStatus,
+  ListPosition,
+} from './records.js';
+import type { CustomersTable, DatabaseSchema } from './schema.js';
+
+/** Customers of one business at a time: every method takes the business id first. */
+export interface CustomerRepository {
+  /** Throws UniqueViolationError when a live customer of the business has the same email. */
+  insert(customer: CustomerRecord): Promise<void>;
+  findLive(businessId: string, customerId: string): Promise<CustomerRecord | undefined>;
+  /** Applies the changes to a live customer; returns the updated record, undefined if none. */
+  update(
+    businessId: string,
+    customerId: string,
+    changes: CustomerChanges,
+  ): Promise<CustomerRecord | undefined>;
+  /** Returns false when there was no live customer to delete. */
+  softDelete(businessId: string, customerId: string, at: string): Promise<boolean>;
+  list(
+    businessId: string,
+    filter: CustomerFilter,
+    position: ListPosition,
+  ): Promise<ListedCustomer[]>;
+  count(businessId: string, filter: CustomerFilter): Promise<number>;
+}
+
+export interface ListedCustomer {
+  customer: CustomerRecord;
+  /** 1 when the row matched the `email` filter exactly; part of the keyset sort. */
+  exact: 0 | 1;
+}
+
+type CustomerRow = Selectable<CustomersTable>;
+type CustomerQuery = ExpressionBuilder<DatabaseSchema, 'customers'>;
+
+function toRecord(row: CustomerRow): CustomerRecord {
+  return {
+    businessId: row.business_id,
+    customerId: row.customer_id,
+    name: row.customer_name,
+    email: row.customer_email,
+    phone: row.customer_phone,
+    country: row.customer_country,
+    address: row.customer_address === null ? null : JSON.parse(row.customer_address),
+    // Only the service writes these columns, always with values of these types.
+    type: row.customer_type as CustomerType,
+    status: row.customer_status as CustomerStatus,
+    kycStatus: row.customer_kyc_status as KycStatus,
+    kycRejectReason: row.customer_kyc_reject_reason,
+    canCreateVc: Number(row.can_create_vc) === 1 ? 1 : 0,
+    canCreateVa: Number(row.can_create_va) === 1 ? 1 : 0,
+    kycVerifiedDate: row.kyc_verified_date,
+    identityDocument: row.identity_document,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toRow(customer: CustomerRecord): CustomerRow {
+  return {
+    business_id: customer.businessId,
+    customer_id: customer.customerId,
+    customer_name: customer.name,
+    customer_email: customer.email,
+    email_lower: customer.email.toLowerCase(),
+    customer_phone: customer.phone,
+    customer_country: customer.country,
+    customer_address: customer.address === null ? null : JSON.stringify(customer.address),
+    customer_type: customer.type,
+    customer_status: customer.status,
+    customer_kyc_status: customer.kycStatus,
+    customer_kyc_reject_reason: customer.kycRejectReason,
+    can_create_vc: customer.canCreateVc,
+    can_create_va: customer.canCreateVa,
+    kyc_verified_date: customer.kycVerifiedDate,
+    identity_document: customer.identityDocument,
+    created_at: customer.createdAt,
+    updated_at: customer.updatedAt,
+    deleted_at: null,
+  };
+}
+
+function changedColumns(changes: CustomerChanges): Partial<CustomerRow> {
+  const columns: Partial<CustomerRow> = { updated_at: changes.updatedAt };
+  if (changes.name !== undefined) columns.customer_name = changes.name;
+  if (changes.email !== undefined) {
+    columns.customer_email = changes.email;
+    columns.email_lower = changes.email.toLowerCase();
+  }
+  if (changes.phone !== undefined) columns.customer_phone = changes.phone;
+  if (changes.country !== undefined) columns.customer_country = changes.country;
+  if (changes.address !== undefined) {
+    columns.customer_address = changes.address === null ? null : JSON.stringify(changes.address);
+  }
+  if (changes.type !== undefined) columns.customer_type = changes.type;
+  if (changes.identityDocument !== undefined) columns.identity_document = changes.identityDocument;
+  return columns;
+}
+
+/** `%`, `_` and the escape character itself are literal in a user's substring. */
+function containsPattern(value: string): string {
+  return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function contains(column: Expression<unknown>, value: string): Expression<SqlBool> {
+  return sql<SqlBool>`${column} like ${containsPattern(value)} escape '\\'`;
+}
+
+function exactEmailRank(filter: CustomerFilter) {
+  return filter.email === undefined
+    ? sql<number>`0`
+    : sql<number>`case when email_lower = ${filter.email} then 1 else 0 end`;
+}
+
+function matchesFilter(filter: CustomerFilter) {
+  return (eb: CustomerQuery) => {
+    const conditions: Expression<SqlBool>[] = [eb('deleted_at', 'is', null)];
+    if (filter.email !== undefined) conditions.push(contains(sql.ref('email_lower'), filter.email));
+    if (filter.search !== undefined) {
+      conditions.push(
+        eb.or([
+          contains(sql`lower(customer_name)`, filter.search),
+          contains(sql.ref('email_lower'), filter.search),
+          contains(sql.ref('customer_phone'), filter.search),
+        ]),
+      );
+    }
+    if (filter.country !== undefined) conditions.push(eb('customer_country', '=', filter.country));
+    if (filter.status !== undefined) conditions.push(eb('customer_status', '=', filter.status));
+    if (filter.kycStatus !== undefined) {
+      conditions.push(eb('customer_kyc_status', '=', filter.kycStatus));
+    }
+    if (filter.type !== undefined) conditions.push(eb('customer_type', '=', filter.type));
+    if (filter.createdFrom !== undefined)
+      conditions.push(eb('created_at', '>=', filter.createdFrom));
+    if (filter.createdTo !== undefined) conditions.push(eb('created_at', '<=', filter.createdTo));
+    return eb.and(conditions);
+  };
+}
+
+function hasFilter(filter: CustomerFilter): boolean {
+  return Object.values(filter).some((value) => value !== undefined);
+}
+
+export class KyselyCustomerRepository implements CustomerRepository {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  insert(customer: CustomerRecord): Promise<void> {
+    return translated(async () => {
+      await this.db.insertInto('customers').values(toRow(customer)).execute();
+      await this.adjustCount(customer.businessId, 1);
+    });
+  }
+
+  findLive(businessId: string, customerId: string): Promise<CustomerRecord | undefined> {
+    return translated(async () => {
+      const row = await this.db
+        .selectFrom('customers')
+        .selectAll()
+        .where('business_id', '=', businessId)
+        .where('customer_id', '=', customerId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toRecord(row);
+    });
+  }
+
+  update(
+    businessId: string,
+    customerId: string,
+    changes: CustomerChanges,
+  ): Promise<CustomerRecord | undefined> {
+    return translated(async () => {
+      const row = await this.db
+        .updateTable('customers')
+        .set(changedColumns(changes))
+        .where('business_id', '=', businessId)
+        .where('customer_id', '=', customerId)
+        .where('deleted_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      return row === undefined ? undefined : toRecord(row);
+    });
+  }
+
+  softDelete(businessId: string, customerId: string, at: string): Promise<boolean> {
+    return translated(async () => {
+      const result = await this.db
+        .updateTable('customers')
+        .set({ deleted_at: at, updated_at: at })
+        .where('business_id', '=', businessId)
+        .where('customer_id', '=', customerId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      const deleted = Number(result.numUpdatedRows) === 1;
+      if (deleted) await this.adjustCount(businessId, -1);
+      return deleted;
+    });
+  }
+
+  list(
+    businessId: string,
+    filter: CustomerFilter,
+    position: ListPosition,
+  ): Promise<ListedCustomer[]> {
+    return translated(async () => {
+      const rank = exactEmailRank(filter);
+      let query = this.db
+        .selectFrom('customers')
+        .selectAll()
+        .select(rank.as('exact_rank'))
+        .where('business_id', '=', businessId)
+        .where(matchesFilter(filter));
+      const after = position.after;
+      if (after !== undefined) {
+        query = query.where((eb) =>
+          eb.or([
+            eb(rank, '<', after.exact),
+            eb.and([
+              eb(rank, '=', after.exact),
+              eb(
+                eb.refTuple('created_at', 'customer_id'),
+                '<',
+                eb.tuple(after.createdAt, after.customerId),
+              ),
+            ]),
+          ]),
+        );
+      }
+      if (filter.email !== undefined) query = query.orderBy(rank, 'desc');
+      query = query
+        .orderBy('created_at', 'desc')
+        .orderBy('customer_id', 'desc')
+        .limit(position.limit);
+      if (position.offset !== undefined && position.offset > 0)
+        query = query.offset(position.offset);
+      const rows = await query.execute();
+      return rows.map(({ exact_rank, ...row }) => ({
+        customer: toRecord(row),
+        exact: Number(exact_rank) === 1 ? 1 : 0,
+      }));
+    });
+  }
+
+  count(businessId: string, filter: CustomerFilter): Promise<number> {
+    return translated(async () => {
+      if (!hasFilter(filter)) {
+        const row = await this.db
+          .selectFrom('customer_counts')
+          .select('live_customers')
+          .where('business_id', '=', businessId)
+          .executeTakeFirst();
+        return Number(row?.live_customers ?? 0);
+      }
+      const row = await this.db
+        .selectFrom('customers')
+        .select((eb) => eb.fn.countAll<number | string>().as('total'))
+        .where('business_id', '=', businessId)
+        .where(matchesFilter(filter))
+        .executeTakeFirstOrThrow();
+      return Number(row.total);
+    });
+  }
+
+  private async adjustCount(businessId: string, delta: 1 | -1): Promise<void> {
+    await this.db
+      .insertInto('customer_counts')
+      .values({ business_id: businessId, live_customers: Math.max(delta, 0) })
+      .onConflict((oc) =>
+        oc.column('business_id').doUpdateSet({
+          live_customers: sql<number>`customer_counts.live_customers + ${delta}`,
+        }),
+      )
+      .execute();
+  }
+}

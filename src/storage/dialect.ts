@@ -1,0 +1,46 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { DatabaseTarget } from '../config.js';
+import type { DatabaseSchema } from './schema.js';
+
+/** The only place that knows which engine is underneath; everything else is shared Kysely code. */
+export interface EngineOptions {
+  poolSize: number;
+  statementTimeoutMs: number;
+}
+
+export function openSqlite(path: string): SQLite.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new SQLite(path);
+  // WAL lets readers run beside the writer; synchronous=FULL fsyncs on every commit so an
+  // acknowledged write survives a crash of the process or the machine.
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  return database;
+}
+
+export function createKysely(
+  target: DatabaseTarget,
+  options: EngineOptions,
+): Kysely<DatabaseSchema> {
+  if (target.engine === 'sqlite') {
+    return new Kysely<DatabaseSchema>({
+      dialect: new SqliteDialect({ database: openSqlite(target.path) }),
+    });
+  }
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.statementTimeoutMs,
+    statement_timeout: options.statementTimeoutMs,
+    query_timeout: options.statementTimeoutMs + 1000,
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+}

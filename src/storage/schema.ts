@@ -1,0 +1,73 @@
+/**
+ * Table shapes as Kysely sees them. Timestamps are text in the wire format (see
+ * lib/timestamps.ts) so that both engines store, compare and return them identically.
+ * Every tenant-owned table leads with `business_id`: it is the distribution column when the
+ * tables are sharded by business (docs/scaling.md).
+ */
+export interface BusinessesTable {
+  business_id: string;
+  account_id: string;
+  name: string;
+  email: string;
+  secret_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AccessTokensTable {
+  business_id: string;
+  jti: string;
+  issued_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface CustomersTable {
+  business_id: string;
+  customer_id: string;
+  customer_name: string;
+  customer_email: string;
+  /** Lower-cased email: the case-insensitive uniqueness key and the `email` filter's column. */
+  email_lower: string;
+  customer_phone: string;
+  customer_country: string;
+  /** JSON text of the address object, or null. */
+  customer_address: string | null;
+  customer_type: string;
+  customer_status: string;
+  customer_kyc_status: string;
+  customer_kyc_reject_reason: string | null;
+  can_create_vc: number;
+  can_create_va: number;
+  kyc_verified_date: string | null;
+  /** AES-256-GCM ciphertext of the identity-document fields; never leaves the service. */
+  identity_document: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+/** Live (non-deleted) customers per business, kept in the same transaction as every insert
+ * and delete, so an unfiltered `total` is one row read instead of a count over the table. */
+export interface CustomerCountsTable {
+  business_id: string;
+  live_customers: number;
+}
+
+export interface IdempotencyKeysTable {
+  business_id: string;
+  idempotency_key: string;
+  fingerprint: string;
+  response_status: number;
+  response_body: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface DatabaseSchema {
+  businesses: BusinessesTable;
+  access_tokens: AccessTokensTable;
+  customers: CustomersTable;
+  customer_counts: CustomerCountsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}

@@ -1,0 +1,89 @@
+import { type Kysely, Migrator, sql } from 'kysely';
+import type { DatabaseTarget } from '../config.js';
+import { type BusinessRepository, KyselyBusinessRepository } from './business-repository.js';
+import { type CustomerRepository, KyselyCustomerRepository } from './customer-repository.js';
+import { createKysely, type EngineOptions } from './dialect.js';
+import { translated } from './errors.js';
+import {
+  type IdempotencyRepository,
+  KyselyIdempotencyRepository,
+} from './idempotency-repository.js';
+import { migrationProvider } from './migrations/index.js';
+import type { DatabaseSchema } from './schema.js';
+import { KyselyTokenRepository, type TokenRepository } from './token-repository.js';
+
+export interface Repositories {
+  customers: CustomerRepository;
+  businesses: BusinessRepository;
+  tokens: TokenRepository;
+  idempotency: IdempotencyRepository;
+}
+
+/**
+ * The application's whole view of the database. `transaction` runs its work atomically: all of
+ * its writes commit together or none does.
+ */
+export interface Storage extends Repositories {
+  readonly engine: DatabaseTarget['engine'];
+  transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>;
+  migrate(): Promise<void>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function repositoriesOn(db: Kysely<DatabaseSchema>): Repositories {
+  return {
+    customers: new KyselyCustomerRepository(db),
+    businesses: new KyselyBusinessRepository(db),
+    tokens: new KyselyTokenRepository(db),
+    idempotency: new KyselyIdempotencyRepository(db),
+  };
+}
+
+export class KyselyStorage implements Storage {
+  readonly customers: CustomerRepository;
+  readonly businesses: BusinessRepository;
+  readonly tokens: TokenRepository;
+  readonly idempotency: IdempotencyRepository;
+
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    readonly engine: DatabaseTarget['engine'],
+  ) {
+    ({
+      customers: this.customers,
+      businesses: this.businesses,
+      tokens: this.tokens,
+      idempotency: this.idempotency,
+    } = repositoriesOn(db));
+  }
+
+  transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
+    return translated(() => this.db.transaction().execute((trx) => work(repositoriesOn(trx))));
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider });
+    // The Migrator reports failure in its result instead of throwing.
+    const { error, results } = await migrator.migrateToLatest();
+    const failed = results?.find((result) => result.status === 'Error');
+    if (error !== undefined) {
+      throw new Error(`Migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+    }
+  }
+
+  ping(): Promise<void> {
+    return translated(async () => {
+      await sql`select 1`.execute(this.db);
+    });
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+}
+
+export function openStorage(target: DatabaseTarget, options: EngineOptions): Storage {
+  return new KyselyStorage(createKysely(target, options), target.engine);
+}

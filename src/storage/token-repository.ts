@@ -1,0 +1,83 @@
+import type { Kysely } from 'kysely';
+import { translated } from './errors.js';
+import type { AccessTokenRecord } from './records.js';
+import type { DatabaseSchema } from './schema.js';
+
+/** Issued access tokens, so that revocation takes effect on the very next request everywhere. */
+export interface TokenRepository {
+  insert(token: AccessTokenRecord): Promise<void>;
+  /** True when the token was issued to this business, is unexpired at `now` and not revoked. */
+  isActive(businessId: string, jti: string, now: string): Promise<boolean>;
+  /** Returns false when the token was unknown or already revoked. */
+  revoke(businessId: string, jti: string, at: string): Promise<boolean>;
+  /** Revokes every token of the business: what a secret rotation does. */
+  revokeAll(businessId: string, at: string): Promise<void>;
+  deleteExpired(before: string): Promise<number>;
+}
+
+export class KyselyTokenRepository implements TokenRepository {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  insert(token: AccessTokenRecord): Promise<void> {
+    return translated(async () => {
+      await this.db
+        .insertInto('access_tokens')
+        .values({
+          business_id: token.businessId,
+          jti: token.jti,
+          issued_at: token.issuedAt,
+          expires_at: token.expiresAt,
+          revoked_at: token.revokedAt,
+        })
+        .execute();
+    });
+  }
+
+  isActive(businessId: string, jti: string, now: string): Promise<boolean> {
+    return translated(async () => {
+      const row = await this.db
+        .selectFrom('access_tokens')
+        .select('jti')
+        .where('business_id', '=', businessId)
+        .where('jti', '=', jti)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return row !== undefined;
+    });
+  }
+
+  revoke(businessId: string, jti: string, at: string): Promise<boolean> {
+    return translated(async () => {
+      const result = await this.db
+        .updateTable('access_tokens')
+        .set({ revoked_at: at })
+        .where('business_id', '=', businessId)
+        .where('jti', '=', jti)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    });
+  }
+
+  revokeAll(businessId: string, at: string): Promise<void> {
+    return translated(async () => {
+      await this.db
+        .updateTable('access_tokens')
+        .set({ revoked_at: at })
+        .where('business_id', '=', businessId)
+        .where('revoked_at', 'is', null)
+        .execute();
+    });
+  }
+
+  deleteExpired(before: string): Promise<number> {
+    return translated(async () => {
+      const result = await this.db
+        .deleteFrom('access_tokens')
+        .where('expires_at', '<', before)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+}
