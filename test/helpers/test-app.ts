@@ -1,7 +1,7 @@
-import { expect } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { BusinessService } from '../../src/businesses/business-service.js';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -10,6 +10,7 @@ import { FakeClock } from '../../src/lib/clock.js';
 import { MemoryRateLimitStore } from '../../src/lib/fixed-window-limiter.js';
 import type { App } from '../../src/routes/route-context.js';
 import { openStorage, type Storage } from '../../src/storage/storage.js';
+import { createPostgresSchema, ROUTES_ON_POSTGRES } from './databases.js';
 
 /**
  * An app on a fresh in-memory SQLite database with a fake clock, capturing every log line.
@@ -33,15 +34,21 @@ export interface TestAppOptions {
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  // With TEST_ENGINE=postgres the same route suites run on a fresh PostgreSQL schema.
+  const usePostgres = ROUTES_ON_POSTGRES && !options.storage && !options.env?.DATABASE_URL;
+  const schema = usePostgres ? await createPostgresSchema() : undefined;
   const config = loadConfig({
-    DATABASE_URL: 'sqlite::memory:',
+    DATABASE_URL: schema?.url ?? 'sqlite::memory:',
     PUBLIC_BASE_URL: 'https://api.example.test',
     LOG_LEVEL: 'info',
+    ...(schema && {
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    }),
     ...options.env,
   });
   const storage =
-    options.storage ??
-    openStorage(config.database, { poolSize: 1, statementTimeoutMs: 5000 });
+    options.storage ?? openStorage(config.database, { poolSize: 4, statementTimeoutMs: 5000 });
   await storage.migrate();
   const clock = options.clock ?? new FakeClock(new Date());
   const logs: string[] = [];
@@ -51,7 +58,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       done();
     },
   });
-  const secrets = { jwtSecret: randomBytes(32).toString('hex'), dataEncryptionKey: randomBytes(32) };
+  const secrets = {
+    jwtSecret: randomBytes(32).toString('hex'),
+    dataEncryptionKey: randomBytes(32),
+  };
   const rateLimitStore = new MemoryRateLimitStore();
   const app = await buildApp({
     config,
@@ -72,6 +82,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     close: async () => {
       await app.close();
       await storage.close();
+      await schema?.drop();
     },
   };
 }

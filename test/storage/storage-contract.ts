@@ -1,0 +1,302 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { uuidv7 } from '../../src/lib/ids.js';
+import { UniqueViolationError } from '../../src/storage/errors.js';
+import type { CustomerRecord, IdempotencyRecord } from '../../src/storage/records.js';
+import type { Storage } from '../../src/storage/storage.js';
+
+export interface StorageFactory {
+  open(): Promise<Storage>;
+  /** Releases what open() made (a temp file, a schema). */
+  dispose(): Promise<void>;
+}
+
+const BUSINESS_A = '0190a6f4-0000-7000-8000-00000000000a';
+const BUSINESS_B = '0190a6f4-0000-7000-8000-00000000000b';
+
+let clockMs = Date.parse('2026-01-01T00:00:00.000Z');
+function nextTimestamp(): string {
+  clockMs += 1000;
+  return `${new Date(clockMs).toISOString().slice(0, 23)}000Z`;
+}
+
+function customer(businessId: string, overrides: Partial<CustomerRecord> = {}): CustomerRecord {
+  const at = nextTimestamp();
+  const id = uuidv7(clockMs);
+  return {
+    businessId,
+    customerId: id,
+    name: 'Test Customer',
+    email: `c-${id}@example.com`,
+    phone: '+19203751411',
+    country: 'USA',
+    address: { city: 'Anytown' },
+    type: 'individual',
+    status: 'pending',
+    kycStatus: 'not_started',
+    kycRejectReason: null,
+    canCreateVc: 0,
+    canCreateVa: 0,
+    kycVerifiedDate: null,
+    identityDocument: null,
+    createdAt: at,
+    updatedAt: at,
+    ...overrides,
+  };
+}
+
+function idempotencyRecord(overrides: Partial<IdempotencyRecord> = {}): IdempotencyRecord {
+  return {
+    businessId: BUSINESS_A,
+    key: 'key-1',
+    fingerprint: 'f1',
+    responseStatus: 201,
+    responseBody: 'sealed',
+    createdAt: '2026-01-01T00:00:00.000000Z',
+    expiresAt: '2026-01-02T00:00:00.000000Z',
+    ...overrides,
+  };
+}
+
+/**
+ * The behaviour every Storage implementation must have, whatever the engine. Run by
+ * sqlite.test.ts always and postgres.test.ts when TEST_DATABASE_URL is set.
+ */
+export function storageContract(name: string, factory: StorageFactory): void {
+  describe(`storage contract: ${name}`, () => {
+    let storage: Storage;
+
+    beforeEach(async () => {
+      storage = await factory.open();
+      await storage.migrate();
+    });
+    afterEach(async () => {
+      await storage.close();
+      await factory.dispose();
+    });
+
+    it('migrates idempotently and answers ping', async () => {
+      await storage.migrate();
+      await expect(storage.ping()).resolves.toBeUndefined();
+    });
+
+    it('stores and finds a customer only within its business', async () => {
+      const stored = customer(BUSINESS_A, { address: { city: 'Anytown', country: 'USA' } });
+      await storage.customers.insert(stored);
+      expect(await storage.customers.findLive(BUSINESS_A, stored.customerId)).toEqual(stored);
+      expect(await storage.customers.findLive(BUSINESS_B, stored.customerId)).toBeUndefined();
+    });
+
+    it('refuses a second live customer with the same email in any case, per business', async () => {
+      await storage.customers.insert(customer(BUSINESS_A, { email: 'Ada@Example.com' }));
+      await expect(
+        storage.customers.insert(customer(BUSINESS_A, { email: 'ada@example.COM' })),
+      ).rejects.toBeInstanceOf(UniqueViolationError);
+      await expect(
+        storage.customers.insert(customer(BUSINESS_B, { email: 'ada@example.com' })),
+      ).resolves.toBeUndefined();
+    });
+
+    it('soft-deletes: the customer disappears, its email is free again, counts follow', async () => {
+      const first = customer(BUSINESS_A, { email: 'reuse@example.com' });
+      await storage.customers.insert(first);
+      expect(await storage.customers.count(BUSINESS_A, {})).toBe(1);
+      expect(
+        await storage.customers.softDelete(BUSINESS_B, first.customerId, nextTimestamp()),
+      ).toBe(false);
+      expect(
+        await storage.customers.softDelete(BUSINESS_A, first.customerId, nextTimestamp()),
+      ).toBe(true);
+      expect(
+        await storage.customers.softDelete(BUSINESS_A, first.customerId, nextTimestamp()),
+      ).toBe(false);
+      expect(await storage.customers.findLive(BUSINESS_A, first.customerId)).toBeUndefined();
+      expect(await storage.customers.count(BUSINESS_A, {})).toBe(0);
+      await storage.customers.insert(customer(BUSINESS_A, { email: 'reuse@example.com' }));
+      expect(await storage.customers.count(BUSINESS_A, {})).toBe(1);
+    });
+
+    it('updates only the given columns of a live customer of the business', async () => {
+      const stored = customer(BUSINESS_A);
+      await storage.customers.insert(stored);
+      const at = nextTimestamp();
+      expect(
+        await storage.customers.update(BUSINESS_B, stored.customerId, { updatedAt: at, name: 'X' }),
+      ).toBeUndefined();
+      const updated = await storage.customers.update(BUSINESS_A, stored.customerId, {
+        updatedAt: at,
+        name: 'New Name',
+        address: null,
+      });
+      expect(updated).toEqual({ ...stored, name: 'New Name', address: null, updatedAt: at });
+    });
+
+    it('lists newest first with keyset and offset paging that agree', async () => {
+      const inserted: CustomerRecord[] = [];
+      for (let i = 0; i < 7; i++) {
+        const record = customer(BUSINESS_A);
+        inserted.push(record);
+        await storage.customers.insert(record);
+      }
+      await storage.customers.insert(customer(BUSINESS_B));
+      const newestFirst = inserted.map((c) => c.customerId).reverse();
+      const byOffset: string[] = [];
+      for (let offset = 0; offset < 7; offset += 3) {
+        const rows = await storage.customers.list(BUSINESS_A, {}, { limit: 3, offset });
+        byOffset.push(...rows.map((row) => row.customer.customerId));
+      }
+      expect(byOffset).toEqual(newestFirst);
+      const byKeyset: string[] = [];
+      let after: { exact: 0 | 1; createdAt: string; customerId: string } | undefined;
+      for (;;) {
+        const rows = await storage.customers.list(BUSINESS_A, {}, { limit: 3, after });
+        if (rows.length === 0) break;
+        byKeyset.push(...rows.map((row) => row.customer.customerId));
+        const last = rows.at(-1)!;
+        after = {
+          exact: last.exact,
+          createdAt: last.customer.createdAt,
+          customerId: last.customer.customerId,
+        };
+      }
+      expect(byKeyset).toEqual(newestFirst);
+    });
+
+    it('filters, counts the filtered rows, and lists an exact email match first', async () => {
+      const exact = customer(BUSINESS_A, { email: 'ann@example.com', country: 'BRA' });
+      const longer = customer(BUSINESS_A, {
+        email: 'joann@example.com',
+        country: 'BRA',
+        type: 'business',
+      });
+      const other = customer(BUSINESS_A, { email: 'bob@example.com', name: 'Ann_100% Bob' });
+      await storage.customers.insert(exact);
+      await storage.customers.insert(longer);
+      await storage.customers.insert(other);
+      const byEmail = await storage.customers.list(
+        BUSINESS_A,
+        { email: 'ann@example.com' },
+        { limit: 10 },
+      );
+      expect(byEmail.map((row) => [row.customer.customerId, row.exact])).toEqual([
+        [exact.customerId, 1],
+        [longer.customerId, 0],
+      ]);
+      expect(await storage.customers.count(BUSINESS_A, { email: 'ann@example.com' })).toBe(2);
+      expect(await storage.customers.count(BUSINESS_A, { country: 'BRA', type: 'business' })).toBe(
+        1,
+      );
+      // LIKE wildcards in the search text are literal.
+      expect(await storage.customers.count(BUSINESS_A, { search: '_100%' })).toBe(1);
+      expect(await storage.customers.count(BUSINESS_A, { search: '%' })).toBe(1);
+      expect(await storage.customers.count(BUSINESS_A, { search: 'ann' })).toBe(3);
+      expect(
+        await storage.customers.count(BUSINESS_A, {
+          createdFrom: longer.createdAt,
+          createdTo: longer.createdAt,
+        }),
+      ).toBe(1);
+    });
+
+    it('rolls back every write of a failed transaction', async () => {
+      const record = customer(BUSINESS_A);
+      await expect(
+        storage.transaction(async (repos) => {
+          await repos.customers.insert(record);
+          await repos.idempotency.tryInsert(idempotencyRecord());
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      expect(await storage.customers.findLive(BUSINESS_A, record.customerId)).toBeUndefined();
+      expect(await storage.customers.count(BUSINESS_A, {})).toBe(0);
+      expect(
+        await storage.idempotency.find(BUSINESS_A, 'key-1', '2026-01-01T00:00:00.000000Z'),
+      ).toBeUndefined();
+    });
+
+    it('claims an idempotency key once, replaces it only after expiry, and completes it', async () => {
+      expect(
+        await storage.idempotency.tryInsert(
+          idempotencyRecord({ responseStatus: 0, responseBody: '' }),
+        ),
+      ).toBe(true);
+      await storage.idempotency.complete(BUSINESS_A, 'key-1', 201, 'sealed');
+      expect(await storage.idempotency.tryInsert(idempotencyRecord({ fingerprint: 'f2' }))).toBe(
+        false,
+      );
+      expect(
+        await storage.idempotency.tryInsert(idempotencyRecord({ businessId: BUSINESS_B })),
+      ).toBe(true);
+      const found = await storage.idempotency.find(
+        BUSINESS_A,
+        'key-1',
+        '2026-01-01T12:00:00.000000Z',
+      );
+      expect(found).toMatchObject({
+        fingerprint: 'f1',
+        responseStatus: 201,
+        responseBody: 'sealed',
+      });
+      expect(
+        await storage.idempotency.find(BUSINESS_A, 'key-1', '2026-01-02T00:00:00.000000Z'),
+      ).toBeUndefined();
+      const later = idempotencyRecord({
+        fingerprint: 'f3',
+        createdAt: '2026-01-03T00:00:00.000000Z',
+        expiresAt: '2026-01-04T00:00:00.000000Z',
+      });
+      expect(await storage.idempotency.tryInsert(later)).toBe(true);
+      expect(await storage.idempotency.deleteExpired('2026-01-03T00:00:00.000000Z')).toBe(1);
+      expect(
+        await storage.idempotency.find(BUSINESS_A, 'key-1', '2026-01-03T01:00:00.000000Z'),
+      ).toMatchObject({
+        fingerprint: 'f3',
+      });
+    });
+
+    it('tracks tokens: active until revoked, expired, or revoked with the whole business', async () => {
+      const token = (jti: string, businessId = BUSINESS_A) => ({
+        businessId,
+        jti,
+        issuedAt: '2026-01-01T00:00:00.000000Z',
+        expiresAt: '2026-01-01T00:10:00.000000Z',
+        revokedAt: null,
+      });
+      const now = '2026-01-01T00:05:00.000000Z';
+      for (const jti of ['t1', 't2', 't3']) await storage.tokens.insert(token(jti));
+      await storage.tokens.insert(token('t4', BUSINESS_B));
+      expect(await storage.tokens.isActive(BUSINESS_A, 't1', now)).toBe(true);
+      expect(await storage.tokens.isActive(BUSINESS_B, 't1', now)).toBe(false);
+      expect(await storage.tokens.isActive(BUSINESS_A, 't1', '2026-01-01T00:10:00.000000Z')).toBe(
+        false,
+      );
+      expect(await storage.tokens.revoke(BUSINESS_A, 't1', now)).toBe(true);
+      expect(await storage.tokens.revoke(BUSINESS_A, 't1', now)).toBe(false);
+      expect(await storage.tokens.isActive(BUSINESS_A, 't1', now)).toBe(false);
+      await storage.tokens.revokeAll(BUSINESS_A, now);
+      expect(await storage.tokens.isActive(BUSINESS_A, 't2', now)).toBe(false);
+      expect(await storage.tokens.isActive(BUSINESS_B, 't4', now)).toBe(true);
+      expect(await storage.tokens.deleteExpired('2026-01-01T00:10:00.000001Z')).toBe(4);
+    });
+
+    it('stores businesses, finds them by account id, rotates the secret hash', async () => {
+      const business = {
+        businessId: BUSINESS_A,
+        accountId: 'acct_a',
+        name: 'A',
+        email: 'a@example.com',
+        secretHash: 'h1',
+        createdAt: '2026-01-01T00:00:00.000000Z',
+        updatedAt: '2026-01-01T00:00:00.000000Z',
+      };
+      await storage.businesses.insert(business);
+      await expect(
+        storage.businesses.insert({ ...business, businessId: BUSINESS_B }),
+      ).rejects.toBeInstanceOf(UniqueViolationError);
+      expect(await storage.businesses.findByAccountId('acct_a')).toEqual(business);
+      expect(await storage.businesses.findByAccountId('acct_x')).toBeUndefined();
+      await storage.businesses.rotateSecret(BUSINESS_A, 'h2', '2026-01-02T00:00:00.000000Z');
+      expect(await storage.businesses.findById(BUSINESS_A)).toMatchObject({ secretHash: 'h2' });
+      expect(await storage.businesses.count()).toBe(1);
+    });
+  });
+}
