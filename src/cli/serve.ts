@@ -4,6 +4,7 @@ import { createLogger } from '../http/logger.js';
 import { startPurgeJob } from '../jobs/purge-expired.js';
 import { systemClock } from '../lib/clock.js';
 import { MemoryRateLimitStore } from '../lib/fixed-window-limiter.js';
+import { RedisRateLimitStore } from '../storage/redis-rate-limit-store.js';
 import { createDemoBusinessIfFirstRun } from './demo-business.js';
 import { resolveSecrets } from './local-secrets.js';
 import { openMigratedStorage } from './open-storage.js';
@@ -17,7 +18,9 @@ export async function serve(config: Readonly<Config>): Promise<void> {
   const storage = await openMigratedStorage(config);
   const secrets = resolveSecrets(config);
   const clock = systemClock;
-  const rateLimitStore = new MemoryRateLimitStore();
+  const rateLimitStore = config.redisUrl
+    ? new RedisRateLimitStore(config.redisUrl)
+    : new MemoryRateLimitStore();
   const demo = await createDemoBusinessIfFirstRun(config, storage, clock, secrets);
   const app = await buildApp({ config, storage, clock, logger, secrets, rateLimitStore });
   await app.listen({ port: config.port, host: config.host });
