@@ -40,7 +40,9 @@ export function createKysely(
     statement_timeout: options.statementTimeoutMs,
     query_timeout: options.statementTimeoutMs + 1000,
   });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
+  // A connection lost while idle or between queries must not crash the process: the failed query
+  // (if any) reports it, and the pool replaces the client.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
 }
