@@ -24,7 +24,11 @@ export class RedisRateLimitStore implements RateLimitStore {
   async increment(key: string, windowMs: number, nowMs: number): Promise<WindowCount> {
     const { name, resetAt } = this.window(key, windowMs, nowMs);
     try {
-      const results = await this.redis.multi().incr(name).pexpire(name, windowMs * 2).exec();
+      const results = await this.redis
+        .multi()
+        .incr(name)
+        .pexpire(name, windowMs * 2)
+        .exec();
       const count = Number(results?.[0]?.[1] ?? 0);
       return { count, resetAt };
     } catch (error) {

@@ -115,6 +115,18 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(await storage.customers.count(BUSINESS_A, {})).toBe(1);
     });
 
+    it('bulk-inserts many customers of one business and counts them', async () => {
+      const many = Array.from({ length: 2500 }, () => customer(BUSINESS_A));
+      await storage.customers.insertMany(BUSINESS_A, many);
+      expect(await storage.customers.count(BUSINESS_A, {})).toBe(2500);
+      expect(await storage.customers.findLive(BUSINESS_A, many[1234]!.customerId)).toEqual(
+        many[1234],
+      );
+      await expect(
+        storage.customers.insertMany(BUSINESS_B, [customer(BUSINESS_A)]),
+      ).rejects.toThrow();
+    });
+
     it('updates only the given columns of a live customer of the business', async () => {
       const stored = customer(BUSINESS_A);
       await storage.customers.insert(stored);
