@@ -10,6 +10,7 @@ import {
 } from './idempotency-repository.js';
 import { migrationProvider } from './migrations/index.js';
 import type { DatabaseSchema } from './schema.js';
+import { SqliteGroupCommit } from './sqlite-group-commit.js';
 import { KyselyTokenRepository, type TokenRepository } from './token-repository.js';
 
 export interface Repositories {
@@ -46,6 +47,7 @@ export class KyselyStorage implements Storage {
   readonly businesses: BusinessRepository;
   readonly tokens: TokenRepository;
   readonly idempotency: IdempotencyRepository;
+  private readonly groupCommit: SqliteGroupCommit | undefined;
 
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
@@ -57,9 +59,13 @@ export class KyselyStorage implements Storage {
       tokens: this.tokens,
       idempotency: this.idempotency,
     } = repositoriesOn(db));
+    // SQLite has one writer and pays an fsync per commit: batch commits. PostgreSQL runs
+    // transactions concurrently on its pool and batches WAL flushes itself.
+    this.groupCommit = engine === 'sqlite' ? new SqliteGroupCommit(db, repositoriesOn) : undefined;
   }
 
   transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
+    if (this.groupCommit) return translated(() => this.groupCommit!.run(work));
     return translated(() => this.db.transaction().execute((trx) => work(repositoriesOn(trx))));
   }
 

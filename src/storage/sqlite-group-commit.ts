@@ -1,0 +1,102 @@
+import { type Kysely, sql } from 'kysely';
+import type { DatabaseSchema } from './schema.js';
+import type { Repositories } from './storage.js';
+
+type Work = (repositories: Repositories) => Promise<unknown>;
+
+interface Pending {
+  work: Work;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Enough to amortise one fsync; small enough that one batch never holds the database long. */
+const MAX_BATCH = 256;
+
+/**
+ * Group commit for SQLite. With `synchronous=FULL` every COMMIT waits for an fsync, which caps a
+ * one-transaction-per-request server at a few hundred writes a second. Here the transactions that
+ * arrive during one turn of the event loop run in ONE database transaction, each inside its own
+ * savepoint (a failing one rolls back alone), and all are answered only after the single COMMIT
+ * is on disk. Atomicity and durability per caller are unchanged: each caller's writes commit
+ * together or not at all, and nothing is acknowledged before it is durable.
+ */
+export class SqliteGroupCommit {
+  private queue: Pending[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly repositoriesOn: (db: Kysely<DatabaseSchema>) => Repositories,
+  ) {}
+
+  run<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        // Wait for the rest of this event-loop turn: every request already read joins the batch.
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        await this.commit(this.queue.splice(0, MAX_BATCH));
+      }
+    } finally {
+      this.scheduled = false;
+      if (this.queue.length > 0) {
+        this.scheduled = true;
+        setImmediate(() => void this.drain());
+      }
+    }
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    const outcomes: Outcome[] = [];
+    try {
+      await this.db.connection().execute(async (connection) => {
+        await sql`begin immediate`.execute(connection);
+        try {
+          const repositories = this.repositoriesOn(connection);
+          for (const pending of batch)
+            outcomes.push(await this.unit(connection, repositories, pending.work));
+          await sql`commit`.execute(connection);
+        } catch (error) {
+          await sql`rollback`.execute(connection).catch(() => {});
+          throw error;
+        }
+      });
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    batch.forEach((pending, index) => {
+      const outcome = outcomes[index] as Outcome;
+      if (outcome.ok) pending.resolve(outcome.value);
+      else pending.reject(outcome.error);
+    });
+  }
+
+  private async unit(
+    connection: Kysely<DatabaseSchema>,
+    repositories: Repositories,
+    work: Work,
+  ): Promise<Outcome> {
+    await sql`savepoint unit`.execute(connection);
+    try {
+      const value = await work(repositories);
+      await sql`release unit`.execute(connection);
+      return { ok: true, value };
+    } catch (error) {
+      await sql`rollback to unit`.execute(connection);
+      await sql`release unit`.execute(connection);
+      return { ok: false, error };
+    }
+  }
+}

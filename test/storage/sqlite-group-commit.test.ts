@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { uuidv7 } from '../../src/lib/ids.js';
+import type { CustomerRecord } from '../../src/storage/records.js';
+import { openStorage, type Storage } from '../../src/storage/storage.js';
+
+const BUSINESS = '0190a6f4-0000-7000-8000-00000000000a';
+
+function customer(email: string): CustomerRecord {
+  const at = '2026-01-01T00:00:00.000000Z';
+  return {
+    businessId: BUSINESS,
+    customerId: uuidv7(),
+    name: 'N',
+    email,
+    phone: '+19203751411',
+    country: 'USA',
+    address: null,
+    type: 'individual',
+    status: 'pending',
+    kycStatus: 'not_started',
+    kycRejectReason: null,
+    canCreateVc: 0,
+    canCreateVa: 0,
+    kycVerifiedDate: null,
+    identityDocument: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+describe('SQLite group commit', () => {
+  let dir: string;
+  let storage: Storage;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'clientele-group-'));
+    storage = openStorage(
+      { engine: 'sqlite', path: join(dir, 'db.sqlite') },
+      { poolSize: 1, statementTimeoutMs: 5000 },
+    );
+    await storage.migrate();
+  });
+  afterEach(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits concurrent transactions together; a failing one rolls back alone', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 100 }, (_, i) =>
+        storage.transaction(async (repos) => {
+          await repos.customers.insert(customer(`c${i}@example.com`));
+          if (i % 10 === 3) throw new Error(`unit ${i} fails after its insert`);
+          return i;
+        }),
+      ),
+    );
+    const failed = results.filter((r) => r.status === 'rejected');
+    expect(failed).toHaveLength(10);
+    expect(
+      results
+        .filter((r) => r.status === 'fulfilled')
+        .map((r) => (r as PromiseFulfilledResult<number>).value),
+    ).toEqual(Array.from({ length: 100 }, (_, i) => i).filter((i) => i % 10 !== 3));
+    expect(await storage.customers.count(BUSINESS, {})).toBe(90);
+    expect(await storage.customers.count(BUSINESS, { email: 'c3@' })).toBe(0);
+  });
+
+  it('answers only after the commit is in the database file, readable by another connection', async () => {
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        storage.transaction((repos) => repos.customers.insert(customer(`d${i}@example.com`))),
+      ),
+    );
+    const reader = new SQLite(join(dir, 'db.sqlite'), { readonly: true });
+    try {
+      expect(reader.prepare('select count(*) as n from customers').get()).toEqual({ n: 20 });
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('a unique violation inside a batch fails only the duplicate', async () => {
+    const results = await Promise.allSettled([
+      storage.transaction((repos) => repos.customers.insert(customer('same@example.com'))),
+      storage.transaction((repos) => repos.customers.insert(customer('SAME@example.com'))),
+      storage.transaction((repos) => repos.customers.insert(customer('other@example.com'))),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await storage.customers.count(BUSINESS, {})).toBe(2);
+  });
+});
