@@ -24,13 +24,35 @@ export function openSqlite(path: string): SQLite.Database {
   return database;
 }
 
+const MAX_CACHED_STATEMENTS = 500;
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running a primary-key read. The
+ * application issues a small, fixed set of SQL texts, so their prepared statements are kept.
+ */
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (statement === undefined) {
+        if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
+        statement = database.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+    close: () => database.close(),
+  };
+}
+
 export function createKysely(
   target: DatabaseTarget,
   options: EngineOptions,
 ): Kysely<DatabaseSchema> {
   if (target.engine === 'sqlite') {
     return new Kysely<DatabaseSchema>({
-      dialect: new SqliteDialect({ database: openSqlite(target.path) }),
+      dialect: new SqliteDialect({ database: withStatementCache(openSqlite(target.path)) }),
     });
   }
   const pool = new pg.Pool({
