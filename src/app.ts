@@ -1,7 +1,8 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import Fastify, { type FastifyBaseLogger, type FastifySchema, type RouteOptions } from 'fastify';
 import { AuthService } from './businesses/auth-service.js';
 import { BusinessService } from './businesses/business-service.js';
 import { LoginThrottle } from './businesses/login-throttle.js';
@@ -9,13 +10,14 @@ import type { Config } from './config.js';
 import { CustomerService } from './customers/customer-service.js';
 import { IdentityDocumentVault } from './customers/identity-documents.js';
 import { createAuthenticate } from './http/authenticate.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { registerErrorHandling, sendAppError } from './http/error-handler.js';
 import { IdempotencyGuard, requireIdempotencyKey } from './http/idempotency.js';
 import { registerJsonBodyParser } from './http/json-body-parser.js';
 import { createRateLimit } from './http/rate-limit.js';
 import { requestIdFor } from './http/request-id.js';
 import { RouteMethods } from './http/route-methods.js';
 import { createValidatorCompiler } from './http/validation.js';
+import { AppError } from './lib/app-error.js';
 import type { Clock } from './lib/clock.js';
 import { DataCipher } from './lib/encryption.js';
 import type { RateLimitStore } from './lib/fixed-window-limiter.js';
@@ -48,6 +50,32 @@ const OPENAPI_INFO = {
     'Self-hostable customer registry for payment platforms, wire-compatible with the Yativo customer API.',
 };
 
+/**
+ * Documents the Idempotency-Key header on the routes that require it. It is checked by the
+ * `requireIdempotencyKey` hook (so a missing key is SPEC's 400, not a schema 422), so it is added
+ * to the document here rather than to the route's validation schema.
+ */
+function documentIdempotencyKey({
+  schema,
+  url,
+  route,
+}: {
+  schema: FastifySchema;
+  url: string;
+  route: RouteOptions;
+}) {
+  const hooks = [route.onRequest ?? []].flat();
+  if (!hooks.includes(requireIdempotencyKey)) return { schema, url };
+  const header = Type.Object({
+    'idempotency-key': Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description: 'Makes the request safe to retry: the first response is replayed for 24 h.',
+    }),
+  });
+  return { schema: { ...schema, headers: header }, url };
+}
+
 /** Builds the HTTP application from its dependencies; does no I/O of its own. */
 export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config, storage, clock, secrets } = deps;
@@ -57,20 +85,40 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     genReqId: requestIdFor,
     trustProxy: false,
     return503OnClosing: true,
-    // Parameters are capped well above any id; longer paths are not ours anyway.
-    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    // Long ids still reach the route (and get the same 404 as any malformed id); Node's header
+    // size limit bounds the URL anyway.
+    routerOptions: { maxParamLength: 8192, ignoreTrailingSlash: true },
+    // URLs the router cannot decode get the contract's envelope too.
+    // (They bypass the hooks, so the request id header is set here.)
+    frameworkErrors: (_error, request, reply) =>
+      sendAppError(
+        reply.header('x-request-id', request.id),
+        new AppError('bad_request', 'The request URL is malformed.'),
+      ),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const routeMethods = new RouteMethods();
   app.addHook('onRoute', (route) => routeMethods.add(route.url, route.method));
+  // While shutting down, ask keep-alive clients to reconnect elsewhere, so closing the server
+  // does not wait for their idle connections.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
   });
   app.setValidatorCompiler(createValidatorCompiler());
   registerJsonBodyParser(app);
   registerErrorHandling(app, routeMethods);
 
   await app.register(swagger, {
+    transform: documentIdempotencyKey,
+    // Shared schemas are named by their $id in the document ("Customer", "ErrorEnvelope").
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),
+    },
     openapi: {
       openapi: '3.1.0',
       info: OPENAPI_INFO,

@@ -67,7 +67,9 @@ export function parseDatabaseUrl(raw: string, name = 'DATABASE_URL'): DatabaseTa
     }
     return { engine: 'postgres', url: raw };
   }
-  throw new ConfigError(`${name} must start with sqlite: or postgres:// (got "${raw}")`);
+  // Only the scheme is echoed: a mistyped URL may carry a password.
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(raw)?.[0] ?? 'no scheme';
+  throw new ConfigError(`${name} must start with sqlite: or postgres:// (got ${scheme})`);
 }
 
 function encryptionKey(env: Env): Buffer | undefined {

@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 import { BusinessNotFoundError } from './businesses/business-service.js';
-import { businessCommand, UsageError } from './cli/business.js';
-import { openMigratedStorage } from './cli/open-storage.js';
-import { serve } from './cli/serve.js';
+import { UsageError } from './cli/usage-error.js';
 import { ConfigError, loadConfig } from './config.js';
 
 const USAGE = `Usage: clientele <command>
@@ -17,17 +15,19 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
+  // Commands are loaded on demand: the operator commands need not load the HTTP server.
   switch (command) {
     case 'serve':
-      return serve(config);
+      return (await import('./cli/serve.js')).serve(config);
     case 'migrate': {
+      const { openMigratedStorage } = await import('./cli/open-storage.js');
       const storage = await openMigratedStorage(config);
       await storage.close();
       process.stdout.write('Database schema is up to date.\n');
       return;
     }
     case 'business':
-      return businessCommand(config, rest);
+      return (await import('./cli/business.js')).businessCommand(config, rest);
     default:
       throw new UsageError(USAGE);
   }

@@ -79,11 +79,19 @@ export class AuthService {
     return { businessId: claims.sub, tokenId: claims.jti };
   }
 
-  /** A new token for the same business; the presented one is revoked in the same transaction. */
+  /**
+   * A new token for the same business; the presented one is revoked in the same transaction, and
+   * only once: of concurrent refreshes with one token, one succeeds and the others are 401.
+   */
   refresh(principal: Principal): Promise<IssuedToken> {
     return this.storage.transaction(async (repos) => {
       if (principal.tokenId !== undefined) {
-        await repos.tokens.revoke(principal.businessId, principal.tokenId, this.nowTimestamp());
+        const revoked = await repos.tokens.revoke(
+          principal.businessId,
+          principal.tokenId,
+          this.nowTimestamp(),
+        );
+        if (!revoked) throw unauthenticated();
       }
       return this.issue(repos, principal.businessId);
     });

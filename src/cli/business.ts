@@ -3,13 +3,12 @@ import { BusinessService } from '../businesses/business-service.js';
 import type { Config } from '../config.js';
 import { systemClock } from '../lib/clock.js';
 import { openMigratedStorage } from './open-storage.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage:
   clientele business create --name NAME --email EMAIL [--json]
   clientele business list [--json]
   clientele business rotate-secret --account-id ACCOUNT_ID [--json]`;
-
-export class UsageError extends Error {}
 
 function print(json: boolean, value: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text}\n`);

@@ -25,9 +25,12 @@ export function normaliseCountry(value: string): string | undefined {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const FORBIDDEN_IN_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
-/** Free text that is stored and shown: not blank once trimmed, no control characters. */
+/**
+ * Free text that is stored and shown: not blank once trimmed, no control characters. The empty
+ * string passes here because `minLength` reports it (as "required", like Laravel), once.
+ */
 export function isPrintableText(value: string): boolean {
-  return value.trim().length > 0 && !FORBIDDEN_IN_TEXT.test(value);
+  return value === '' || (value.trim().length > 0 && !FORBIDDEN_IN_TEXT.test(value));
 }
 
 export const MAX_DOCUMENT_IMAGE_BYTES = 5 * 1024 * 1024;

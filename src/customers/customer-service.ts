@@ -1,4 +1,9 @@
-import { AppError, FieldValidationError } from '../lib/app-error.js';
+import {
+  AppError,
+  addFieldError,
+  type FieldErrors,
+  FieldValidationError,
+} from '../lib/app-error.js';
 import type { Clock } from '../lib/clock.js';
 import { encodeCursor, type ListCursor } from '../lib/cursor.js';
 import { isUuid, uuidv7 } from '../lib/ids.js';
@@ -25,8 +30,9 @@ export interface CustomerPage {
 
 export const customerNotFound = () => new AppError('customer_not_found', 'Customer not found');
 
+const DUPLICATE_EMAIL_MESSAGE = 'Customer email already exists.';
 const duplicateEmail = () =>
-  new FieldValidationError({ customer_email: ['Customer email already exists.'] });
+  new FieldValidationError({ customer_email: [DUPLICATE_EMAIL_MESSAGE] });
 
 /** Request validation has already checked formats; this turns valid input into stored form. */
 function normaliseAddress(address: CustomerAddressInput): CustomerAddress {
@@ -88,6 +94,26 @@ export class CustomerService {
       throw error;
     }
     return customer;
+  }
+
+  /**
+   * Rejects a request that failed schema validation, adding the duplicate-email error when the
+   * email itself is well-formed, so the 422 lists every invalid field at once.
+   */
+  async rejectInvalid(
+    repos: Repositories,
+    businessId: string,
+    fields: FieldErrors,
+    body: unknown,
+    exceptCustomerId?: string,
+  ): Promise<never> {
+    const email = (body as { customer_email?: unknown } | null)?.customer_email;
+    if (typeof email === 'string' && fields.customer_email === undefined) {
+      if (await repos.customers.isEmailTaken(businessId, email.trim(), exceptCustomerId)) {
+        addFieldError(fields, 'customer_email', DUPLICATE_EMAIL_MESSAGE);
+      }
+    }
+    throw new FieldValidationError(fields);
   }
 
   async retrieve(

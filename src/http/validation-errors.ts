@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import type { FastifyRequest } from 'fastify';
 import { addFieldError, type FieldErrors } from '../lib/app-error.js';
 
 /**
@@ -85,4 +86,11 @@ export function fieldErrorsFromAjv(errors: readonly ErrorObject[], part: string)
     addFieldError(fields, field, message);
   }
   return fields;
+}
+
+/** The field map of a request validated with `attachValidation`, or undefined when it is valid. */
+export function fieldErrorsOf(request: FastifyRequest): FieldErrors | undefined {
+  const error = request.validationError;
+  if (!error) return undefined;
+  return fieldErrorsFromAjv(error.validation as ErrorObject[], error.validationContext);
 }

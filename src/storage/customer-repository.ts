@@ -25,6 +25,8 @@ export interface CustomerRepository {
   /** Bulk load (imports, benchmarks): many customers of one business in few statements. */
   insertMany(businessId: string, customers: readonly CustomerRecord[]): Promise<void>;
   findLive(businessId: string, customerId: string): Promise<CustomerRecord | undefined>;
+  /** Whether a live customer other than `exceptCustomerId` has this email (any case). */
+  isEmailTaken(businessId: string, email: string, exceptCustomerId?: string): Promise<boolean>;
   /** Applies the changes to a live customer; returns the updated record, undefined if none. */
   update(
     businessId: string,
@@ -53,7 +55,7 @@ type CustomerRow = Selectable<CustomersTable>;
 const BULK_ROWS_PER_STATEMENT = 1000;
 type CustomerQuery = ExpressionBuilder<DatabaseSchema, 'customers'>;
 
-function toRecord(row: CustomerRow): CustomerRecord {
+function toRecord(row: Omit<CustomerRow, 'email_lower' | 'name_lower'>): CustomerRecord {
   return {
     businessId: row.business_id,
     customerId: row.customer_id,
@@ -83,6 +85,7 @@ function toRow(customer: CustomerRecord): CustomerRow {
     customer_name: customer.name,
     customer_email: customer.email,
     email_lower: customer.email.toLowerCase(),
+    name_lower: customer.name.toLowerCase(),
     customer_phone: customer.phone,
     customer_country: customer.country,
     customer_address: customer.address === null ? null : JSON.stringify(customer.address),
@@ -102,7 +105,10 @@ function toRow(customer: CustomerRecord): CustomerRow {
 
 function changedColumns(changes: CustomerChanges): Partial<CustomerRow> {
   const columns: Partial<CustomerRow> = { updated_at: changes.updatedAt };
-  if (changes.name !== undefined) columns.customer_name = changes.name;
+  if (changes.name !== undefined) {
+    columns.customer_name = changes.name;
+    columns.name_lower = changes.name.toLowerCase();
+  }
   if (changes.email !== undefined) {
     columns.customer_email = changes.email;
     columns.email_lower = changes.email.toLowerCase();
@@ -139,7 +145,7 @@ function matchesFilter(filter: CustomerFilter) {
     if (filter.search !== undefined) {
       conditions.push(
         eb.or([
-          contains(sql`lower(customer_name)`, filter.search),
+          contains(sql.ref('name_lower'), filter.search),
           contains(sql.ref('email_lower'), filter.search),
           contains(sql.ref('customer_phone'), filter.search),
         ]),
@@ -196,6 +202,20 @@ export class KyselyCustomerRepository implements CustomerRepository {
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
       return row === undefined ? undefined : toRecord(row);
+    });
+  }
+
+  isEmailTaken(businessId: string, email: string, exceptCustomerId?: string): Promise<boolean> {
+    return translated(async () => {
+      let query = this.db
+        .selectFrom('customers')
+        .select('customer_id')
+        .where('business_id', '=', businessId)
+        .where('email_lower', '=', email.toLowerCase())
+        .where('deleted_at', 'is', null);
+      if (exceptCustomerId !== undefined)
+        query = query.where('customer_id', '!=', exceptCustomerId);
+      return (await query.executeTakeFirst()) !== undefined;
     });
   }
 

@@ -29,6 +29,8 @@ export interface CustomersTable {
   customer_email: string;
   /** Lower-cased email: the case-insensitive uniqueness key and the `email` filter's column. */
   email_lower: string;
+  /** Lower-cased name (Unicode-aware, done in JS: SQLite's lower() only folds ASCII) for `search`. */
+  name_lower: string;
   customer_phone: string;
   customer_country: string;
   /** JSON text of the address object, or null. */

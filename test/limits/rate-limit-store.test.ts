@@ -22,9 +22,15 @@ function rateLimitStoreContract(name: string, open: () => RateLimitStore): void 
     it('counts events in the current window and reports when it resets', async () => {
       const store = fresh();
       const k = key();
-      expect(await store.peek(k, 60_000, windowStart + 10)).toEqual({ count: 0, resetAt: windowStart + 60_000 });
+      expect(await store.peek(k, 60_000, windowStart + 10)).toEqual({
+        count: 0,
+        resetAt: windowStart + 60_000,
+      });
       await store.increment(k, 60_000, windowStart + 10);
-      expect(await store.increment(k, 60_000, windowStart + 20)).toEqual({ count: 2, resetAt: windowStart + 60_000 });
+      expect(await store.increment(k, 60_000, windowStart + 20)).toEqual({
+        count: 2,
+        resetAt: windowStart + 60_000,
+      });
       expect((await store.peek(k, 60_000, windowStart + 30)).count).toBe(2);
     });
 

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { IdentityDocumentFields, WritableCustomerFields } from '../../customers/customer-fields.js';
 import { principalOf } from '../../http/authenticate.js';
 import { ErrorEnvelopeSchema, SuccessEnvelopeSchema, success } from '../../http/envelope.js';
+import { fieldErrorsOf } from '../../http/validation-errors.js';
 import { type App, AUTHENTICATED, type RouteContext } from '../route-context.js';
 import {
   CUSTOMER_BODY_OPTIONS,
@@ -32,6 +33,8 @@ export function registerCreateCustomer(app: App, ctx: RouteContext): void {
     url: '/api/v1/customer',
     bodyLimit: CUSTOMER_WRITE_BODY_LIMIT,
     onRequest: ctx.authenticatedWrite,
+    // The handler completes the field map (duplicate email) before answering 422.
+    attachValidation: true,
     schema: {
       summary: 'Create a customer',
       description:
@@ -49,6 +52,9 @@ export function registerCreateCustomer(app: App, ctx: RouteContext): void {
     },
     handler: async (request, reply) => {
       const { businessId } = principalOf(request);
+      const invalid = fieldErrorsOf(request);
+      if (invalid)
+        await ctx.customers.rejectInvalid(ctx.storage, businessId, invalid, request.body);
       await ctx.idempotency.run(request, reply, async (repos) => {
         const customer = await ctx.customers.create(repos, businessId, request.body);
         return { statusCode: 201, body: success(201, MESSAGE, presentCustomer(customer)) };

@@ -10,7 +10,7 @@ import { ErrorEnvelopeSchema, SuccessEnvelopeSchema, success } from '../../http/
 import { FieldValidationError } from '../../lib/app-error.js';
 import { decodeCursor } from '../../lib/cursor.js';
 import { StringEnum } from '../../lib/string-enum.js';
-import { toTimestamp } from '../../lib/timestamps.js';
+import { parseInstant } from '../../lib/timestamps.js';
 import type { CustomerFilter, ListPosition } from '../../storage/records.js';
 import { type App, AUTHENTICATED, type RouteContext } from '../route-context.js';
 import { CUSTOMER_ROUTE_ERRORS, CustomerSchema } from './customer-schemas.js';
@@ -72,18 +72,13 @@ const PaginationSchema = Type.Object({
 
 /** A date alone means the whole day: from its first microsecond, to its last. */
 function boundary(value: string, field: string, end: 'start' | 'end'): string {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
-    const day = new Date(`${value}T00:00:00Z`);
-    if (!Number.isNaN(day.getTime()) && day.toISOString().startsWith(value)) {
-      return end === 'start' ? `${value}T00:00:00.000000Z` : `${value}T23:59:59.999999Z`;
-    }
-  } else {
-    const instant = new Date(value);
-    if (!Number.isNaN(instant.getTime())) return toTimestamp(instant);
+  const instant = parseInstant(value, end === 'end');
+  if (instant === undefined) {
+    throw new FieldValidationError({
+      [field]: [`The ${field} field must be a valid ISO-8601 date or timestamp.`],
+    });
   }
-  throw new FieldValidationError({
-    [field]: [`The ${field} field must be a valid ISO-8601 date or timestamp.`],
-  });
+  return instant;
 }
 
 function filterFrom(query: ListCustomersQuery): CustomerFilter {

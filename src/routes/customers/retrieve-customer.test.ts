@@ -79,7 +79,9 @@ describe('GET /api/v1/customer/{id} → 404', () => {
         headers: acme.auth,
       });
       expect(response.statusCode, id).toBe(404);
-      expect(response.json()).toEqual(errorEnvelope(404, 'customer_not_found', 'Customer not found'));
+      expect(response.json()).toEqual(
+        errorEnvelope(404, 'customer_not_found', 'Customer not found'),
+      );
     }
   });
 });
@@ -87,7 +89,10 @@ describe('GET /api/v1/customer/{id} → 404', () => {
 describe('GET /api/v1/customer/{id} → 401', () => {
   it('refuses a request without a token', async () => {
     const created = await createCustomer(t, acme);
-    const response = await t.app.inject({ method: 'GET', url: `/api/v1/customer/${created.customer_id}` });
+    const response = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/customer/${created.customer_id}`,
+    });
     expect(response.statusCode).toBe(401);
     expect(response.headers['www-authenticate']).toBe('Bearer');
     expect(response.json()).toEqual(errorEnvelope(401, 'unauthenticated'));

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { IdentityDocumentFields, WritableCustomerFields } from '../../customers/customer-fields.js';
 import { principalOf } from '../../http/authenticate.js';
 import { ErrorEnvelopeSchema, SuccessEnvelopeSchema, success } from '../../http/envelope.js';
+import { fieldErrorsOf } from '../../http/validation-errors.js';
 import { type App, AUTHENTICATED, type RouteContext } from '../route-context.js';
 import {
   CUSTOMER_BODY_OPTIONS,
@@ -34,6 +35,8 @@ export function registerUpdateCustomer(app: App, ctx: RouteContext): void {
     url: '/api/v1/customer/:customer_id',
     bodyLimit: CUSTOMER_WRITE_BODY_LIMIT,
     onRequest: ctx.authenticatedWrite,
+    // The handler completes the field map (duplicate email) before answering 422.
+    attachValidation: true,
     schema: {
       summary: 'Update a customer',
       description: 'PUT and PATCH both update partially. Requires `Idempotency-Key`.',
@@ -52,6 +55,15 @@ export function registerUpdateCustomer(app: App, ctx: RouteContext): void {
     handler: async (request, reply) => {
       const { businessId } = principalOf(request);
       const { customer_id: customerId } = request.params;
+      const invalid = fieldErrorsOf(request);
+      if (invalid)
+        await ctx.customers.rejectInvalid(
+          ctx.storage,
+          businessId,
+          invalid,
+          request.body,
+          customerId,
+        );
       await ctx.idempotency.run(request, reply, async (repos) => {
         const customer = await ctx.customers.update(
           repos,

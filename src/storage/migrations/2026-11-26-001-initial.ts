@@ -35,6 +35,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('customer_name', 'text', (c) => c.notNull())
     .addColumn('customer_email', 'text', (c) => c.notNull())
     .addColumn('email_lower', 'text', (c) => c.notNull())
+    .addColumn('name_lower', 'text', (c) => c.notNull())
     .addColumn('customer_phone', 'text', (c) => c.notNull())
     .addColumn('customer_country', 'text', (c) => c.notNull())
     .addColumn('customer_address', 'text')
