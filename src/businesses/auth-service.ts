@@ -102,20 +102,18 @@ export class AuthService {
     await this.storage.tokens.revoke(principal.businessId, principal.tokenId, this.nowTimestamp());
   }
 
-  /** Returns the business id when the pair is right, undefined otherwise (and counts the failure). */
+  /** Returns the business id when the pair is right, undefined otherwise (the failure counts). */
   private async checkCredentials(
     accountId: string,
     appSecret: string,
     clientAddress: string,
   ): Promise<string | undefined> {
-    await this.throttle.check(accountId, clientAddress);
+    const attempt = await this.throttle.attempt(accountId, clientAddress);
     const business = await this.storage.businesses.findByAccountId(accountId);
     // Hash even when the account is unknown, so timing does not tell the two apart.
     const matches = secretMatches(appSecret, business?.secretHash ?? '0'.repeat(64));
-    if (business === undefined || !matches) {
-      await this.throttle.recordFailure(accountId, clientAddress);
-      return undefined;
-    }
+    if (business === undefined || !matches) return undefined;
+    await attempt.succeeded();
     return business.businessId;
   }
 

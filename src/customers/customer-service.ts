@@ -17,6 +17,7 @@ import type {
   ListPosition,
 } from '../storage/records.js';
 import type { Repositories } from '../storage/storage.js';
+import { customerEvent, previousAttributes } from './customer-events.js';
 import type { CustomerAddressInput, CustomerInput, NewCustomerInput } from './customer-fields.js';
 import { normaliseCountry, normalisePhone } from './customer-rules.js';
 import { type IdentityDocumentVault, identityDocumentIn } from './identity-documents.js';
@@ -89,6 +90,7 @@ export class CustomerService {
     };
     try {
       await repos.customers.insert(customer);
+      await repos.events.append(customerEvent('customer.created', customer, now));
     } catch (error) {
       if (error instanceof UniqueViolationError) throw duplicateEmail();
       throw error;
@@ -167,6 +169,10 @@ export class CustomerService {
     try {
       const updated = await repos.customers.update(businessId, customerId, changes);
       if (!updated) throw customerNotFound();
+      const previous = previousAttributes(current, updated);
+      await repos.events.append(
+        customerEvent('customer.updated', updated, this.clock.now(), previous),
+      );
       return updated;
     } catch (error) {
       if (error instanceof UniqueViolationError) throw duplicateEmail();
@@ -175,13 +181,11 @@ export class CustomerService {
   }
 
   async delete(repos: Repositories, businessId: string, customerId: string): Promise<void> {
-    if (!isUuid(customerId)) throw customerNotFound();
-    const deleted = await repos.customers.softDelete(
-      businessId,
-      customerId,
-      toTimestamp(this.clock.now()),
-    );
+    const customer = await this.retrieve(repos, businessId, customerId);
+    const now = this.clock.now();
+    const deleted = await repos.customers.softDelete(businessId, customerId, toTimestamp(now));
     if (!deleted) throw customerNotFound();
+    await repos.events.append(customerEvent('customer.deleted', customer, now));
   }
 
   private changesFrom(current: CustomerRecord, input: CustomerInput): CustomerChanges {

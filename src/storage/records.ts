@@ -86,6 +86,17 @@ export interface AccessTokenRecord {
   revokedAt: string | null;
 }
 
+/** An event waiting in the outbox (SPEC §9): written in the same transaction as its change. */
+export interface OutboxEventRecord {
+  businessId: string;
+  eventId: string;
+  /** `customer.created`, `customer.updated`, `customer.deleted`, `customer.kyc.approved`, … */
+  eventType: string;
+  customerId: string | null;
+  payload: Record<string, unknown>;
+  createdAt: string;
+}
+
 export interface IdempotencyRecord {
   businessId: string;
   key: string;

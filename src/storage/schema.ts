@@ -66,10 +66,23 @@ export interface IdempotencyKeysTable {
   expires_at: string;
 }
 
+export interface OutboxEventsTable {
+  business_id: string;
+  event_id: string;
+  event_type: string;
+  customer_id: string | null;
+  /** JSON text of the event's `payload`. */
+  payload: string;
+  created_at: string;
+  /** When the webhook dispatcher fanned the event out; null until then. */
+  dispatched_at: string | null;
+}
+
 export interface DatabaseSchema {
   businesses: BusinessesTable;
   access_tokens: AccessTokensTable;
   customers: CustomersTable;
   customer_counts: CustomerCountsTable;
   idempotency_keys: IdempotencyKeysTable;
+  outbox_events: OutboxEventsTable;
 }

@@ -4,6 +4,7 @@ import { type BusinessRepository, KyselyBusinessRepository } from './business-re
 import { type CustomerRepository, KyselyCustomerRepository } from './customer-repository.js';
 import { createKysely, type EngineOptions } from './dialect.js';
 import { translated } from './errors.js';
+import { type EventRepository, KyselyEventRepository } from './event-repository.js';
 import {
   type IdempotencyRepository,
   KyselyIdempotencyRepository,
@@ -15,6 +16,7 @@ import { KyselyTokenRepository, type TokenRepository } from './token-repository.
 
 export interface Repositories {
   customers: CustomerRepository;
+  events: EventRepository;
   businesses: BusinessRepository;
   tokens: TokenRepository;
   idempotency: IdempotencyRepository;
@@ -36,6 +38,7 @@ export interface Storage extends Repositories {
 function repositoriesOn(db: Kysely<DatabaseSchema>): Repositories {
   return {
     customers: new KyselyCustomerRepository(db),
+    events: new KyselyEventRepository(db),
     businesses: new KyselyBusinessRepository(db),
     tokens: new KyselyTokenRepository(db),
     idempotency: new KyselyIdempotencyRepository(db),
@@ -44,6 +47,7 @@ function repositoriesOn(db: Kysely<DatabaseSchema>): Repositories {
 
 export class KyselyStorage implements Storage {
   readonly customers: CustomerRepository;
+  readonly events: EventRepository;
   readonly businesses: BusinessRepository;
   readonly tokens: TokenRepository;
   readonly idempotency: IdempotencyRepository;
@@ -55,6 +59,7 @@ export class KyselyStorage implements Storage {
   ) {
     ({
       customers: this.customers,
+      events: this.events,
       businesses: this.businesses,
       tokens: this.tokens,
       idempotency: this.idempotency,
@@ -70,13 +75,29 @@ export class KyselyStorage implements Storage {
   }
 
   async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider });
+    const migrator = new Migrator({
+      db: this.db,
+      provider: migrationProvider,
+      // Kysely otherwise finds its bookkeeping tables in any schema of the database, and skips
+      // creating them in ours when another schema (another tenant, a test) already has them.
+      ...(this.engine === 'postgres' && { migrationTableSchema: await this.currentSchema() }),
+    });
     // The Migrator reports failure in its result instead of throwing.
     const { error, results } = await migrator.migrateToLatest();
     const failed = results?.find((result) => result.status === 'Error');
     if (error !== undefined) {
       throw new Error(`Migration ${failed?.migrationName ?? ''} failed`, { cause: error });
     }
+  }
+
+  private async currentSchema(): Promise<string> {
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
+      this.db,
+    );
+    const schema = rows[0]?.schema;
+    if (!schema)
+      throw new Error('The PostgreSQL connection has no current schema (check search_path)');
+    return schema;
   }
 
   ping(): Promise<void> {

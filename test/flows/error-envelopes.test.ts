@@ -1,13 +1,11 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import type { CustomerRepository } from '../../src/storage/customer-repository.js';
 import {
   StorageUnavailableError,
   translateStorageError,
   UniqueViolationError,
 } from '../../src/storage/errors.js';
-import { openStorage, type Repositories, type Storage } from '../../src/storage/storage.js';
+import { storageWith } from '../helpers/storage-with.js';
 import {
   createBusiness,
   createCustomer,
@@ -54,29 +52,6 @@ function allowOf(response: LightMyRequestResponse): string[] {
   return String(allow)
     .split(',')
     .map((method) => method.trim());
-}
-
-/** Storage whose customer repository (outside and inside transactions) has methods replaced. */
-function storageWith(overrides: Partial<CustomerRepository>): Storage {
-  const inner = openStorage(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database, {
-    poolSize: 1,
-    statementTimeoutMs: 5000,
-  });
-  const wrap = (repos: Repositories): Repositories => ({
-    ...repos,
-    customers: Object.assign(Object.create(repos.customers), overrides),
-  });
-  return {
-    engine: inner.engine,
-    customers: wrap(inner).customers,
-    businesses: inner.businesses,
-    tokens: inner.tokens,
-    idempotency: inner.idempotency,
-    transaction: (work) => inner.transaction((repos) => work(wrap(repos))),
-    migrate: () => inner.migrate(),
-    ping: () => inner.ping(),
-    close: () => inner.close(),
-  };
 }
 
 interface LogLine {
@@ -289,8 +264,10 @@ describe('500 internal_error: a bug in a handler', () => {
   it('answers the envelope with nothing of the error, and logs it with the request id', async () => {
     const broken = await createTestApp({
       storage: storageWith({
-        findLive: async () => {
-          throw bug;
+        customers: {
+          findLive: async () => {
+            throw bug;
+          },
         },
       }),
     });
@@ -321,9 +298,11 @@ describe('500 internal_error: a bug in a handler', () => {
     let calls = 0;
     const broken = await createTestApp({
       storage: storageWith({
-        findLive: async () => {
-          calls += 1;
-          throw bug;
+        customers: {
+          findLive: async () => {
+            calls += 1;
+            throw bug;
+          },
         },
       }),
     });
@@ -354,8 +333,10 @@ describe('503 service_unavailable: the database is down', () => {
   it('answers with Retry-After when storage reports itself unavailable', async () => {
     const down = await createTestApp({
       storage: storageWith({
-        findLive: async () => {
-          throw new StorageUnavailableError(new Error('connect ECONNREFUSED 10.0.0.7:5432'));
+        customers: {
+          findLive: async () => {
+            throw new StorageUnavailableError(new Error('connect ECONNREFUSED 10.0.0.7:5432'));
+          },
         },
       }),
     });
@@ -378,10 +359,12 @@ describe('503 service_unavailable: the database is down', () => {
   it('translates a driver connection error raised inside a transaction', async () => {
     const down = await createTestApp({
       storage: storageWith({
-        findLive: async () => {
-          throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:5432'), {
-            code: 'ECONNREFUSED',
-          });
+        customers: {
+          findLive: async () => {
+            throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:5432'), {
+              code: 'ECONNREFUSED',
+            });
+          },
         },
       }),
     });

@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { toTimestamp } from '../../src/lib/timestamps.js';
 import type { CustomerRepository } from '../../src/storage/customer-repository.js';
-import type { IdempotencyRepository } from '../../src/storage/idempotency-repository.js';
-import { openStorage, type Repositories, type Storage } from '../../src/storage/storage.js';
+import { memoryStorage, storageWith } from '../helpers/storage-with.js';
 import {
   createBusiness,
   createCustomer,
@@ -67,39 +65,6 @@ function expectReplayOf(replay: LightMyRequestResponse, first: LightMyRequestRes
   expect(replay.headers['idempotent-replayed']).toBe('true');
   expect(replay.headers['content-type']).toMatch(/^application\/json/);
   expect(replay.body).toBe(first.body);
-}
-
-interface Overrides {
-  customers?: Partial<CustomerRepository>;
-  idempotency?: Partial<IdempotencyRepository>;
-}
-
-/** Storage whose repositories (outside and inside transactions) have some methods replaced. */
-function storageWith(inner: Storage, overrides: Overrides): Storage {
-  const wrap = (repos: Repositories): Repositories => ({
-    ...repos,
-    customers: Object.assign(Object.create(repos.customers), overrides.customers),
-    idempotency: Object.assign(Object.create(repos.idempotency), overrides.idempotency),
-  });
-  const outside = wrap(inner);
-  return {
-    engine: inner.engine,
-    customers: outside.customers,
-    businesses: inner.businesses,
-    tokens: inner.tokens,
-    idempotency: outside.idempotency,
-    transaction: (work) => inner.transaction((repos) => work(wrap(repos))),
-    migrate: () => inner.migrate(),
-    ping: () => inner.ping(),
-    close: () => inner.close(),
-  };
-}
-
-function memoryStorage(): Storage {
-  return openStorage(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database, {
-    poolSize: 1,
-    statementTimeoutMs: 5000,
-  });
 }
 
 describe('replay: same key, same request', () => {
@@ -276,18 +241,21 @@ describe('409 idempotency_key_in_use: same key while the first request runs', ()
     let held = false;
     const inner = memoryStorage();
     const gated = await createTestApp({
-      storage: storageWith(inner, {
-        idempotency: {
-          async find(businessId, key, now) {
-            if (!held) {
-              held = true;
-              entered();
-              await gate;
-            }
-            return inner.idempotency.find(businessId, key, now);
+      storage: storageWith(
+        {
+          idempotency: {
+            async find(businessId, key, now) {
+              if (!held) {
+                held = true;
+                entered();
+                await gate;
+              }
+              return inner.idempotency.find(businessId, key, now);
+            },
           },
         },
-      }),
+        inner,
+      ),
     });
     try {
       const business = await createBusiness(gated, 'Gated');
@@ -514,10 +482,9 @@ describe('kept outcomes: 2xx and 4xx, not 5xx', () => {
   });
 
   it('does not keep a 500: the retry with the same key runs and succeeds', async () => {
-    const inner = memoryStorage();
     let failures = 1;
     const flaky = await createTestApp({
-      storage: storageWith(inner, {
+      storage: storageWith({
         customers: {
           async insert(customer) {
             if (failures > 0) {
@@ -548,10 +515,9 @@ describe('kept outcomes: 2xx and 4xx, not 5xx', () => {
   });
 
   it('does not keep a 503 either', async () => {
-    const inner = memoryStorage();
     let failures = 1;
     const down = await createTestApp({
-      storage: storageWith(inner, {
+      storage: storageWith({
         customers: {
           async insert(customer) {
             if (failures > 0) {

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { IdentityDocumentVault } from '../../src/customers/identity-documents.js';
 import { DataCipher } from '../../src/lib/encryption.js';
 import type { CustomerRecord } from '../../src/storage/records.js';
-import { openStorage, type Repositories, type Storage } from '../../src/storage/storage.js';
+import type { Storage } from '../../src/storage/storage.js';
+import { storageWith } from '../helpers/storage-with.js';
 import {
   createBusiness,
   createTestApp,
@@ -492,27 +492,11 @@ describe('never logged', () => {
 /** A fresh in-memory storage whose customer inserts fail with an error quoting the row they
  * were given, as some drivers do in constraint messages: the row must hold no plaintext. */
 function storageFailingInserts(): Storage {
-  const inner = openStorage(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database, {
-    poolSize: 1,
-    statementTimeoutMs: 5000,
-  });
-  const wrap = (repos: Repositories): Repositories => ({
-    ...repos,
-    customers: Object.assign(Object.create(repos.customers), {
+  return storageWith({
+    customers: {
       async insert(customer: CustomerRecord) {
         throw new Error(`insert failed for row ${JSON.stringify(customer)}`);
       },
-    }),
+    },
   });
-  return {
-    engine: inner.engine,
-    customers: wrap(inner).customers,
-    businesses: inner.businesses,
-    tokens: inner.tokens,
-    idempotency: inner.idempotency,
-    transaction: (work) => inner.transaction((repos) => work(wrap(repos))),
-    migrate: () => inner.migrate(),
-    ping: () => inner.ping(),
-    close: () => inner.close(),
-  };
 }

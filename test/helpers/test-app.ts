@@ -7,7 +7,7 @@ import { BusinessService } from '../../src/businesses/business-service.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/http/logger.js';
 import { FakeClock } from '../../src/lib/clock.js';
-import { MemoryRateLimitStore } from '../../src/lib/fixed-window-limiter.js';
+import { MemoryRateLimitStore, type RateLimitStore } from '../../src/lib/fixed-window-limiter.js';
 import type { App } from '../../src/routes/route-context.js';
 import { openStorage, type Storage } from '../../src/storage/storage.js';
 import { createPostgresSchema, ROUTES_ON_POSTGRES } from './databases.js';
@@ -31,6 +31,7 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   storage?: Storage;
   clock?: FakeClock;
+  rateLimitStore?: RateLimitStore;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -62,7 +63,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     jwtSecret: randomBytes(32).toString('hex'),
     dataEncryptionKey: randomBytes(32),
   };
-  const rateLimitStore = new MemoryRateLimitStore();
+  const rateLimitStore = options.rateLimitStore ?? new MemoryRateLimitStore();
   const app = await buildApp({
     config,
     storage,

@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStorage } from '../../src/storage/storage.js';
 import { createPostgresSchema, type PostgresSchema, skipReason } from '../helpers/databases.js';
 import { storageContract } from './storage-contract.js';
@@ -22,3 +22,19 @@ if (reason) {
     dispose: async () => schema?.drop(),
   });
 }
+
+describe.skipIf(reason)('PostgreSQL: one database, several schemas', () => {
+  it('migrates a fresh schema while another schema already holds a migrated copy', async () => {
+    const schemas = [await createPostgresSchema(), await createPostgresSchema()];
+    const storages = schemas.map((s) =>
+      openStorage({ engine: 'postgres', url: s.url }, { poolSize: 2, statementTimeoutMs: 5000 }),
+    );
+    try {
+      for (const storage of storages) await storage.migrate();
+      for (const storage of storages) expect(await storage.customers.count('any', {})).toBe(0);
+    } finally {
+      await Promise.all(storages.map((storage) => storage.close()));
+      await Promise.all(schemas.map((s) => s.drop()));
+    }
+  });
+});

@@ -5,6 +5,7 @@ import {
   KYC_STATUSES,
 } from '../../customers/customer-fields.js';
 import { normaliseCountry } from '../../customers/customer-rules.js';
+import { CustomerSchema, presentCustomer } from '../../customers/customer-view.js';
 import { principalOf } from '../../http/authenticate.js';
 import { ErrorEnvelopeSchema, SuccessEnvelopeSchema, success } from '../../http/envelope.js';
 import { FieldValidationError } from '../../lib/app-error.js';
@@ -13,8 +14,7 @@ import { StringEnum } from '../../lib/string-enum.js';
 import { parseInstant } from '../../lib/timestamps.js';
 import type { CustomerFilter, ListPosition } from '../../storage/records.js';
 import { type App, AUTHENTICATED, type RouteContext } from '../route-context.js';
-import { CUSTOMER_ROUTE_ERRORS, CustomerSchema } from './customer-schemas.js';
-import { presentCustomer } from './present-customer.js';
+import { CUSTOMER_ROUTE_ERRORS } from './customer-schemas.js';
 
 const MESSAGE = 'Records retrieved successfully';
 const DATE_OR_TIMESTAMP =

@@ -1,12 +1,8 @@
+import { CustomerSchema, presentCustomer } from '../../customers/customer-view.js';
 import { principalOf } from '../../http/authenticate.js';
 import { SuccessEnvelopeSchema, success } from '../../http/envelope.js';
 import { type App, AUTHENTICATED, type RouteContext } from '../route-context.js';
-import {
-  CUSTOMER_ROUTE_ERRORS,
-  CustomerIdParamsSchema,
-  CustomerSchema,
-} from './customer-schemas.js';
-import { presentCustomer } from './present-customer.js';
+import { CUSTOMER_ROUTE_ERRORS, CustomerIdParamsSchema } from './customer-schemas.js';
 
 const MESSAGE = 'Request successful';
 

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { IdentityDocumentFields, WritableCustomerFields } from '../../customers/customer-fields.js';
+import { CustomerSchema, presentCustomer } from '../../customers/customer-view.js';
 import { principalOf } from '../../http/authenticate.js';
 import { ErrorEnvelopeSchema, SuccessEnvelopeSchema, success } from '../../http/envelope.js';
 import { fieldErrorsOf } from '../../http/validation-errors.js';
@@ -9,9 +10,7 @@ import {
   CUSTOMER_ROUTE_ERRORS,
   CUSTOMER_WRITE_BODY_LIMIT,
   CustomerIdParamsSchema,
-  CustomerSchema,
 } from './customer-schemas.js';
-import { presentCustomer } from './present-customer.js';
 
 /** Partial update: absent fields stay; `customer_address: null` clears; address fields merge. */
 export const UpdateCustomerBodySchema = Type.Object(

@@ -1,0 +1,96 @@
+import type { InjectOptions } from 'fastify';
+import { customerBody, idempotencyKey } from '../helpers/test-app.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** One authenticated operation of the route table (src/routes/index.ts), with a valid request. */
+export interface AuthenticatedRoute {
+  method: HttpMethod;
+  /** The path as the route table writes it; `:customer_id` is filled in per request. */
+  path: string;
+  /** What a valid request by the owner answers. */
+  successStatus: number;
+  /** The route needs an Idempotency-Key (SPEC §5). */
+  idempotent: boolean;
+  /** A valid body, fresh on every call (so emails never collide). */
+  body?: () => Record<string, unknown>;
+}
+
+/** Every authenticated route. The security suite checks this list against the OpenAPI document,
+ * so a route added to the table without being added here fails the suite. */
+export const AUTHENTICATED_ROUTES: readonly AuthenticatedRoute[] = [
+  { method: 'GET', path: '/api/v1/customer', successStatus: 200, idempotent: false },
+  {
+    method: 'POST',
+    path: '/api/v1/customer',
+    successStatus: 201,
+    idempotent: true,
+    body: () => customerBody(),
+  },
+  { method: 'GET', path: '/api/v1/customer/:customer_id', successStatus: 200, idempotent: false },
+  {
+    method: 'PUT',
+    path: '/api/v1/customer/:customer_id',
+    successStatus: 200,
+    idempotent: true,
+    body: () => ({ customer_name: 'Renamed By Put' }),
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/customer/:customer_id',
+    successStatus: 200,
+    idempotent: true,
+    body: () => ({ customer_name: 'Renamed By Patch' }),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/customer/:customer_id',
+    successStatus: 200,
+    idempotent: false,
+  },
+  { method: 'GET', path: '/api/v1/auth/refresh-token', successStatus: 200, idempotent: false },
+  { method: 'POST', path: '/api/v1/auth/logout', successStatus: 200, idempotent: false },
+  { method: 'POST', path: '/api/v1/generate-secret', successStatus: 200, idempotent: true },
+];
+
+/** Routes anyone may call. Everything else must be in AUTHENTICATED_ROUTES. */
+export const PUBLIC_ROUTES: readonly string[] = [
+  'POST /api/v1/auth/login',
+  'GET /healthz',
+  'GET /readyz',
+  'GET /api/v1/openapi.json',
+];
+
+export const CUSTOMER_ID_ROUTES = AUTHENTICATED_ROUTES.filter(hasCustomerId);
+
+export function hasCustomerId(route: AuthenticatedRoute): boolean {
+  return route.path.includes(':customer_id');
+}
+
+export function routeName(route: AuthenticatedRoute): string {
+  return `${route.method} ${route.path}`;
+}
+
+/** The route's path in OpenAPI notation (`{customer_id}`). */
+export function openApiPath(route: AuthenticatedRoute): string {
+  return route.path.replace(':customer_id', '{customer_id}');
+}
+
+/**
+ * A valid request for the route with the given credentials. An Idempotency-Key (fresh unless
+ * given) is added on the routes that need one, so that only the credentials decide the outcome.
+ */
+export function requestFor(
+  route: AuthenticatedRoute,
+  options: { credentials?: Record<string, string>; customerId?: string; idempotencyKey?: string },
+): InjectOptions {
+  const url = route.path.replace(
+    ':customer_id',
+    encodeURIComponent(options.customerId ?? '0190a6f4-0000-7000-8000-000000000000'),
+  );
+  const headers: Record<string, string> = { ...options.credentials };
+  if (route.idempotent) headers['idempotency-key'] = options.idempotencyKey ?? idempotencyKey();
+  const request: InjectOptions = { method: route.method, url, headers };
+  if (route.body) request.payload = route.body();
+  return request;
+}
