@@ -5,6 +5,7 @@ import {
   KYC_STATUSES,
 } from '../../customers/customer-fields.js';
 import { normaliseCountry } from '../../customers/customer-rules.js';
+import type { CustomerPage } from '../../customers/customer-service.js';
 import { CustomerSchema, presentCustomer } from '../../customers/customer-view.js';
 import { principalOf } from '../../http/authenticate.js';
 import { ErrorEnvelopeSchema, SuccessEnvelopeSchema, success } from '../../http/envelope.js';
@@ -114,6 +115,30 @@ function pageUrl(baseUrl: string, rawQuery: string, changes: Record<string, stri
   return `${baseUrl}/api/v1/customer?${params.toString()}`;
 }
 
+/** Laravel's pagination block, plus `next_cursor`. Cursor pages have no page number. */
+function pagination(
+  query: ListCustomersQuery,
+  page: CustomerPage,
+  baseUrl: string,
+  rawQuery: string,
+) {
+  const lastPage = Math.max(1, Math.ceil(page.total / query.per_page));
+  const byCursor = query.cursor !== undefined;
+  const linkTo = (changes: Record<string, string>) => pageUrl(baseUrl, rawQuery, changes);
+  let nextPageUrl: string | null = null;
+  if (byCursor && page.nextCursor) nextPageUrl = linkTo({ cursor: page.nextCursor });
+  if (!byCursor && query.page < lastPage) nextPageUrl = linkTo({ page: String(query.page + 1) });
+  return {
+    total: page.total,
+    per_page: query.per_page,
+    current_page: byCursor ? null : query.page,
+    last_page: lastPage,
+    next_page_url: nextPageUrl,
+    prev_page_url: !byCursor && query.page > 1 ? linkTo({ page: String(query.page - 1) }) : null,
+    next_cursor: page.nextCursor,
+  };
+}
+
 export function registerListCustomers(app: App, ctx: RouteContext): void {
   app.route({
     method: 'GET',
@@ -137,36 +162,12 @@ export function registerListCustomers(app: App, ctx: RouteContext): void {
     handler: async (request) => {
       const { businessId } = principalOf(request);
       const query = request.query;
-      const page = await ctx.customers.list(
-        ctx.storage,
-        businessId,
-        filterFrom(query),
-        positionFrom(query),
-      );
-      const lastPage = Math.max(1, Math.ceil(page.total / query.per_page));
+      const filter = filterFrom(query);
+      const page = await ctx.customers.list(ctx.storage, businessId, filter, positionFrom(query));
       const rawQuery = request.url.split('?')[1] ?? '';
-      const byCursor = query.cursor !== undefined;
-      const nextPageUrl = byCursor
-        ? page.nextCursor &&
-          pageUrl(ctx.config.publicBaseUrl, rawQuery, { cursor: page.nextCursor })
-        : query.page < lastPage
-          ? pageUrl(ctx.config.publicBaseUrl, rawQuery, { page: String(query.page + 1) })
-          : null;
-      const prevPageUrl =
-        !byCursor && query.page > 1
-          ? pageUrl(ctx.config.publicBaseUrl, rawQuery, { page: String(query.page - 1) })
-          : null;
       return {
         ...success(200, MESSAGE, page.customers.map(presentCustomer)),
-        pagination: {
-          total: page.total,
-          per_page: query.per_page,
-          current_page: byCursor ? null : query.page,
-          last_page: lastPage,
-          next_page_url: nextPageUrl,
-          prev_page_url: prevPageUrl,
-          next_cursor: page.nextCursor,
-        },
+        pagination: pagination(query, page, ctx.config.publicBaseUrl, rawQuery),
       };
     },
   });
