@@ -9,6 +9,7 @@ import { IdentityDocumentVault } from '../../src/customers/identity-documents.js
 import { DataCipher } from '../../src/lib/encryption.js';
 import type { CustomerRecord } from '../../src/storage/records.js';
 import type { Storage } from '../../src/storage/storage.js';
+import { CUSTOMER_FIELDS_IN_ORDER } from '../helpers/contract.js';
 import { storageWith } from '../helpers/storage-with.js';
 import {
   createBusiness,
@@ -107,23 +108,7 @@ describe('201: identity documents are accepted on create', () => {
     const response = await create(customerBody(DOCUMENT));
     expect(response.statusCode, response.body).toBe(201);
     const data = response.json().data;
-    expect(Object.keys(data)).toEqual([
-      'customer_id',
-      'customer_name',
-      'customer_email',
-      'customer_phone',
-      'customer_country',
-      'customer_address',
-      'customer_type',
-      'customer_status',
-      'customer_kyc_status',
-      'customer_kyc_reject_reason',
-      'can_create_vc',
-      'can_create_va',
-      'kyc_verified_date',
-      'created_at',
-      'updated_at',
-    ]);
+    expect(Object.keys(data)).toEqual([...CUSTOMER_FIELDS_IN_ORDER]);
     expectNoSecrets(response.body, 'create');
   });
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CUSTOMER_FIELDS_IN_ORDER } from '../helpers/contract.js';
 import {
   cleanupTempDirs,
   createBusinessWithCli,
@@ -20,23 +21,7 @@ import {
  * business with the CLI, the client logs in over HTTP and sends exactly the seed's GET.
  */
 
-const SPEC_FIELD_ORDER = [
-  'customer_id',
-  'customer_name',
-  'customer_email',
-  'customer_phone',
-  'customer_country',
-  'customer_address',
-  'customer_type',
-  'customer_status',
-  'customer_kyc_status',
-  'customer_kyc_reject_reason',
-  'can_create_vc',
-  'can_create_va',
-  'kyc_verified_date',
-  'created_at',
-  'updated_at',
-];
+const SPEC_FIELD_ORDER = [...CUSTOMER_FIELDS_IN_ORDER];
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const EMAIL = 'test.customer@example.com';

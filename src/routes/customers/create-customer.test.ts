@@ -9,6 +9,7 @@ import {
   type TestApp,
   type TestBusiness,
 } from '../../../test/helpers/test-app.js';
+import { CUSTOMER_FIELDS_IN_ORDER } from '../../../test/helpers/contract.js';
 
 let t: TestApp;
 let acme: TestBusiness;
@@ -21,23 +22,7 @@ afterEach(() => t.close());
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-const CONTRACT_FIELDS = [
-  'customer_id',
-  'customer_name',
-  'customer_email',
-  'customer_phone',
-  'customer_country',
-  'customer_address',
-  'customer_type',
-  'customer_status',
-  'customer_kyc_status',
-  'customer_kyc_reject_reason',
-  'can_create_vc',
-  'can_create_va',
-  'kyc_verified_date',
-  'created_at',
-  'updated_at',
-];
+const CONTRACT_FIELDS = [...CUSTOMER_FIELDS_IN_ORDER];
 
 const READ_ONLY_FIELDS: Record<string, unknown> = {
   customer_id: '0190a6f4-0000-7000-8000-000000000000',

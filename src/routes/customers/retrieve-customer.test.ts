@@ -7,6 +7,7 @@ import {
   type TestApp,
   type TestBusiness,
 } from '../../../test/helpers/test-app.js';
+import { CUSTOMER_FIELDS_IN_ORDER } from '../../../test/helpers/contract.js';
 
 let t: TestApp;
 let acme: TestBusiness;
@@ -33,23 +34,7 @@ describe('GET /api/v1/customer/{id} → 200', () => {
       message: 'Request successful',
       data: created,
     });
-    expect(Object.keys(body.data)).toEqual([
-      'customer_id',
-      'customer_name',
-      'customer_email',
-      'customer_phone',
-      'customer_country',
-      'customer_address',
-      'customer_type',
-      'customer_status',
-      'customer_kyc_status',
-      'customer_kyc_reject_reason',
-      'can_create_vc',
-      'can_create_va',
-      'kyc_verified_date',
-      'created_at',
-      'updated_at',
-    ]);
+    expect(Object.keys(body.data)).toEqual([...CUSTOMER_FIELDS_IN_ORDER]);
     expect(body.data.customer_status).toBe('pending');
     expect(body.data.can_create_vc).toBe(0);
     expect(body.data.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
