@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CUSTOMER_FIELDS_IN_ORDER } from '../../../test/helpers/contract.js';
 import {
   createBusiness,
   createCustomer,
@@ -9,7 +10,6 @@ import {
   type TestApp,
   type TestBusiness,
 } from '../../../test/helpers/test-app.js';
-import { CUSTOMER_FIELDS_IN_ORDER } from '../../../test/helpers/contract.js';
 
 let t: TestApp;
 let acme: TestBusiness;
