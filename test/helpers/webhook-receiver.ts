@@ -32,6 +32,8 @@ export type Behaviour =
  */
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
+  /** TCP connections accepted, whether or not a request followed. */
+  connections = 0;
   behave: (request: ReceivedWebhook, index: number) => Behaviour = () => ({ status: 200 });
   private readonly server: Server;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -46,6 +48,9 @@ export class WebhookReceiver {
         this.received.push(request);
         this.answer(res, this.behave(request, this.received.length - 1));
       });
+    });
+    this.server.on('connection', () => {
+      this.connections += 1;
     });
   }
 
