@@ -25,6 +25,8 @@ import { signingKeyFrom } from './lib/jwt.js';
 import { registerRoutes } from './routes/index.js';
 import type { App, RouteContext } from './routes/route-context.js';
 import type { Storage } from './storage/storage.js';
+import { type HostResolver, systemResolver } from './webhooks/address-guard.js';
+import { WebhookService } from './webhooks/webhook-service.js';
 
 /** Secrets resolved at start (from the environment, or the data folder on the SQLite default). */
 export interface AppSecrets {
@@ -39,6 +41,8 @@ export interface AppDependencies {
   logger: FastifyBaseLogger;
   secrets: AppSecrets;
   rateLimitStore: RateLimitStore;
+  /** DNS for the webhook SSRF guard; tests inject one that never asks real DNS. */
+  resolveHost?: HostResolver;
 }
 
 export const TOKEN_ISSUER = 'clientele';
@@ -151,6 +155,10 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     businesses: new BusinessService(storage, clock),
     customers: new CustomerService(clock, new IdentityDocumentVault(cipher)),
     idempotency: new IdempotencyGuard(storage, clock, cipher, config.idempotencyTtlSeconds),
+    webhooks: new WebhookService(clock, cipher, {
+      allowPrivateNetworks: config.webhookAllowPrivateNetworks,
+      resolve: deps.resolveHost ?? systemResolver,
+    }),
     authenticated,
     authenticatedWrite: [...authenticated, requireIdempotencyKey],
   };

@@ -26,6 +26,8 @@ export interface Config {
   logLevel: LogLevel;
   shutdownTimeoutSeconds: number;
   bodyLimitBytes: number;
+  /** Lets webhook endpoints be http and on loopback/private networks: development and tests. */
+  webhookAllowPrivateNetworks: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -51,6 +53,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
   }
   return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
 }
 
 export function parseDatabaseUrl(raw: string, name = 'DATABASE_URL'): DatabaseTarget {
@@ -130,6 +140,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     logLevel,
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 3600),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    webhookAllowPrivateNetworks: boolean(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
   };
   if (database.engine === 'postgres') {
     if (!config.jwtSecret)

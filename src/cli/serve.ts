@@ -3,8 +3,10 @@ import type { Config } from '../config.js';
 import { createLogger } from '../http/logger.js';
 import { startPurgeJob } from '../jobs/purge-expired.js';
 import { systemClock } from '../lib/clock.js';
+import { DataCipher } from '../lib/encryption.js';
 import { MemoryRateLimitStore } from '../lib/fixed-window-limiter.js';
 import { RedisRateLimitStore } from '../storage/redis-rate-limit-store.js';
+import { startWebhookDispatcher } from '../webhooks/start-dispatcher.js';
 import { createDemoBusinessIfFirstRun } from './demo-business.js';
 import { resolveSecrets } from './local-secrets.js';
 import { openMigratedStorage } from './open-storage.js';
@@ -25,6 +27,13 @@ export async function serve(config: Readonly<Config>): Promise<void> {
   const app = await buildApp({ config, storage, clock, logger, secrets, rateLimitStore });
   await app.listen({ port: config.port, host: config.host });
   const stopPurge = startPurgeJob(storage, clock, logger);
+  const dispatcher = startWebhookDispatcher(
+    config,
+    storage,
+    clock,
+    logger,
+    new DataCipher(secrets.dataEncryptionKey),
+  );
   if (demo) process.stdout.write(`${demo}\n`);
   process.stdout.write(
     `Clientele listening on ${config.publicBaseUrl} (docs: ${config.publicBaseUrl}/docs)\n`,
@@ -41,8 +50,7 @@ export async function serve(config: Readonly<Config>): Promise<void> {
     }, config.shutdownTimeoutSeconds * 1000);
     deadline.unref();
     stopPurge();
-    app
-      .close()
+    Promise.all([app.close(), dispatcher.stop()])
       .then(() => Promise.all([storage.close(), rateLimitStore.close()]))
       .then(() => process.exit(0))
       .catch((error: unknown) => {

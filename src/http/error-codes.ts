@@ -6,6 +6,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_credentials: 401,
   route_not_found: 404,
   customer_not_found: 404,
+  webhook_not_found: 404,
+  webhook_delivery_not_found: 404,
   method_not_allowed: 405,
   invalid_json: 400,
   bad_request: 400,

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'internal_error'
   | 'service_unavailable'
   | 'customer_not_found'
+  | 'webhook_not_found'
+  | 'webhook_delivery_not_found'
   | 'idempotency_key_missing'
   | 'idempotency_key_invalid'
   | 'idempotency_key_reused'

@@ -10,6 +10,13 @@ import { registerUpdateCustomer } from './customers/update-customer.js';
 import { registerHealth, registerReadiness } from './ops/health.js';
 import { registerOpenApi } from './ops/openapi.js';
 import type { App, RouteContext } from './route-context.js';
+import { registerDeleteWebhook } from './webhooks/delete-webhook.js';
+import { registerListWebhookDeliveries } from './webhooks/list-webhook-deliveries.js';
+import { registerListWebhooks } from './webhooks/list-webhooks.js';
+import { registerRegenerateWebhookSecret } from './webhooks/regenerate-webhook-secret.js';
+import { registerRegisterWebhook } from './webhooks/register-webhook.js';
+import { registerRetryWebhookDelivery } from './webhooks/retry-webhook-delivery.js';
+import { registerUpdateWebhook } from './webhooks/update-webhook.js';
 
 /** The route table: one line per operation. */
 export function registerRoutes(app: App, ctx: RouteContext): void {
@@ -22,6 +29,13 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   registerRetrieveCustomer(app, ctx); //    GET    /api/v1/customer/:customer_id
   registerUpdateCustomer(app, ctx); //      PUT    /api/v1/customer/:customer_id (and PATCH)
   registerDeleteCustomer(app, ctx); //      DELETE /api/v1/customer/:customer_id
+  registerRegisterWebhook(app, ctx); //     POST   /api/v1/business/webhook
+  registerListWebhooks(app, ctx); //        GET    /api/v1/business/webhook
+  registerUpdateWebhook(app, ctx); //       PUT    /api/v1/business/webhook/:id
+  registerDeleteWebhook(app, ctx); //       DELETE /api/v1/business/webhook/:id
+  registerRegenerateWebhookSecret(app, ctx); // POST /api/v1/business/webhook/:id/regenerate-secret
+  registerListWebhookDeliveries(app, ctx); // GET  /api/v1/business/webhook/:id/deliveries
+  registerRetryWebhookDelivery(app, ctx); // POST  /api/v1/business/webhook/:id/deliveries/:delivery_id/retry
   registerHealth(app); //                   GET    /healthz
   registerReadiness(app, ctx); //           GET    /readyz
   registerOpenApi(app); //                  GET    /api/v1/openapi.json

@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import type { CustomerService } from '../customers/customer-service.js';
 import type { IdempotencyGuard } from '../http/idempotency.js';
 import type { Storage } from '../storage/storage.js';
+import type { WebhookService } from '../webhooks/webhook-service.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -30,6 +31,7 @@ export interface RouteContext {
   businesses: BusinessService;
   customers: CustomerService;
   idempotency: IdempotencyGuard;
+  webhooks: WebhookService;
   /** onRequest hooks: authentication then the per-business rate limit. */
   authenticated: onRequestHookHandler[];
   /** onRequest hooks for writes: authenticated, then the Idempotency-Key check. */

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { supportsRowLocks } from './dialect.js';
 import { translated } from './errors.js';
 import type { OutboxEventRecord } from './records.js';
 import type { DatabaseSchema, OutboxEventsTable } from './schema.js';
@@ -8,6 +9,11 @@ export interface EventRepository {
   append(event: OutboxEventRecord): Promise<void>;
   /** Events not dispatched yet, oldest first. */
   listUndispatched(limit: number): Promise<OutboxEventRecord[]>;
+  /**
+   * Like `listUndispatched`, for fanning out inside a transaction: on PostgreSQL the rows are
+   * locked with SKIP LOCKED, so concurrent dispatchers take disjoint events.
+   */
+  claimUndispatched(limit: number): Promise<OutboxEventRecord[]>;
   /** Events of one business, oldest first (for tests and audits). */
   listForBusiness(businessId: string): Promise<OutboxEventRecord[]>;
   markDispatched(businessId: string, eventId: string, at: string): Promise<void>;
@@ -55,6 +61,20 @@ export class KyselyEventRepository implements EventRepository {
         .limit(limit)
         .execute();
       return rows.map(toRecord);
+    });
+  }
+
+  claimUndispatched(limit: number): Promise<OutboxEventRecord[]> {
+    return translated(async () => {
+      let query = this.db
+        .selectFrom('outbox_events')
+        .selectAll()
+        .where('dispatched_at', 'is', null)
+        .orderBy('created_at')
+        .orderBy('event_id')
+        .limit(limit);
+      if (supportsRowLocks(this.db)) query = query.forUpdate().skipLocked();
+      return (await query.execute()).map(toRecord);
     });
   }
 

@@ -78,6 +78,54 @@ export interface OutboxEventsTable {
   dispatched_at: string | null;
 }
 
+export interface WebhookEndpointsTable {
+  business_id: string;
+  endpoint_id: string;
+  url: string;
+  /** JSON array of subscribed event types; `["*"]` is every event. */
+  events: string;
+  enabled: number;
+  /** AES-GCM ciphertext of the signing secret: deliveries must be signed with it. */
+  secret: string;
+  /** The secret before the last regenerate, still signed with until it expires (24 h). */
+  previous_secret: string | null;
+  previous_secret_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  business_id: string;
+  delivery_id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  /** The exact JSON body sent (and signed) on every attempt. */
+  body: string;
+  /** `pending`, `delivered`, `failed` or `cancelled` (endpoint deleted). */
+  status: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  /** The dispatcher that claimed the delivery, and until when its claim holds. */
+  lease_token: string | null;
+  lease_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookAttemptsTable {
+  business_id: string;
+  delivery_id: string;
+  attempt: number;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  attempted_at: string;
+  response_status: number | null;
+  error: string | null;
+  next_retry_at: string | null;
+}
+
 export interface DatabaseSchema {
   businesses: BusinessesTable;
   access_tokens: AccessTokensTable;
@@ -85,4 +133,7 @@ export interface DatabaseSchema {
   customer_counts: CustomerCountsTable;
   idempotency_keys: IdempotencyKeysTable;
   outbox_events: OutboxEventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

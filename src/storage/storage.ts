@@ -13,6 +13,14 @@ import { migrationProvider } from './migrations/index.js';
 import type { DatabaseSchema } from './schema.js';
 import { SqliteGroupCommit } from './sqlite-group-commit.js';
 import { KyselyTokenRepository, type TokenRepository } from './token-repository.js';
+import {
+  KyselyWebhookDeliveryRepository,
+  type WebhookDeliveryRepository,
+} from './webhook-delivery-repository.js';
+import {
+  KyselyWebhookEndpointRepository,
+  type WebhookEndpointRepository,
+} from './webhook-endpoint-repository.js';
 
 export interface Repositories {
   customers: CustomerRepository;
@@ -20,6 +28,8 @@ export interface Repositories {
   businesses: BusinessRepository;
   tokens: TokenRepository;
   idempotency: IdempotencyRepository;
+  webhookEndpoints: WebhookEndpointRepository;
+  webhookDeliveries: WebhookDeliveryRepository;
 }
 
 /**
@@ -42,6 +52,8 @@ function repositoriesOn(db: Kysely<DatabaseSchema>): Repositories {
     businesses: new KyselyBusinessRepository(db),
     tokens: new KyselyTokenRepository(db),
     idempotency: new KyselyIdempotencyRepository(db),
+    webhookEndpoints: new KyselyWebhookEndpointRepository(db),
+    webhookDeliveries: new KyselyWebhookDeliveryRepository(db),
   };
 }
 
@@ -51,6 +63,8 @@ export class KyselyStorage implements Storage {
   readonly businesses: BusinessRepository;
   readonly tokens: TokenRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly webhookEndpoints: WebhookEndpointRepository;
+  readonly webhookDeliveries: WebhookDeliveryRepository;
   private readonly groupCommit: SqliteGroupCommit | undefined;
 
   constructor(
@@ -63,6 +77,8 @@ export class KyselyStorage implements Storage {
       businesses: this.businesses,
       tokens: this.tokens,
       idempotency: this.idempotency,
+      webhookEndpoints: this.webhookEndpoints,
+      webhookDeliveries: this.webhookDeliveries,
     } = repositoriesOn(db));
     // SQLite has one writer and pays an fsync per commit: batch commits. PostgreSQL runs
     // transactions concurrently on its pool and batches WAL flushes itself.

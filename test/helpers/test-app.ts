@@ -10,7 +10,9 @@ import { FakeClock } from '../../src/lib/clock.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../../src/lib/fixed-window-limiter.js';
 import type { App } from '../../src/routes/route-context.js';
 import { openStorage, type Storage } from '../../src/storage/storage.js';
+import type { HostResolver } from '../../src/webhooks/address-guard.js';
 import { createPostgresSchema, ROUTES_ON_POSTGRES } from './databases.js';
+import { TEST_RESOLVER } from './webhook-receiver.js';
 
 /**
  * An app on a fresh in-memory SQLite database with a fake clock, capturing every log line.
@@ -32,6 +34,8 @@ export interface TestAppOptions {
   storage?: Storage;
   clock?: FakeClock;
   rateLimitStore?: RateLimitStore;
+  /** DNS for webhook URLs; by default a fixed map, so no test asks real DNS. */
+  resolveHost?: HostResolver;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -71,6 +75,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     logger: createLogger(config.logLevel, sink),
     secrets,
     rateLimitStore,
+    resolveHost: options.resolveHost ?? TEST_RESOLVER,
   });
   await app.ready();
   return {

@@ -22,6 +22,7 @@ import {
   type TestApp,
   type TestBusiness,
 } from '../helpers/test-app.js';
+import { registerWebhook } from '../helpers/webhook-dispatch.js';
 import {
   AUTHENTICATED_ROUTES,
   CUSTOMER_ID_ROUTES,
@@ -417,9 +418,13 @@ describe('every authenticated route accepts its credentials', () => {
   });
   afterAll(() => t.close());
 
+  /** A business that owns a customer, a webhook endpoint and a delivery to it. */
   async function caller() {
     const me = await createBusiness(t, uniqueName('Caller'));
-    return { me, customerId: (await createCustomer(t, me)).customer_id };
+    const customerId = (await createCustomer(t, me)).customer_id;
+    const webhookId = (await registerWebhook(t, me, { url: 'https://hooks.example.com/owned' })).id;
+    const [delivery] = await t.storage.webhookDeliveries.listForBusiness(me.businessId);
+    return { me, customerId, webhookId, deliveryId: delivery?.deliveryId };
   }
 
   for (const route of AUTHENTICATED_ROUTES) {
@@ -434,38 +439,34 @@ describe('every authenticated route accepts its credentials', () => {
     };
 
     it(`${routeName(route)}: a bearer token from login`, async () => {
-      const { me, customerId } = await caller();
-      expectSuccess(await t.app.inject(requestFor(route, { credentials: me.auth, customerId })));
+      const { me, ...ids } = await caller();
+      expectSuccess(await t.app.inject(requestFor(route, { credentials: me.auth, ...ids })));
     });
 
     it(`${routeName(route)}: the scheme name is case-insensitive ("bearer")`, async () => {
-      const { me, customerId } = await caller();
+      const { me, ...ids } = await caller();
       const credentials = { authorization: `bearer ${me.token}` };
-      expectSuccess(await t.app.inject(requestFor(route, { credentials, customerId })));
+      expectSuccess(await t.app.inject(requestFor(route, { credentials, ...ids })));
     });
 
     it(`${routeName(route)}: the X-Api-Key + X-Api-Secret pair`, async () => {
-      const { me, customerId } = await caller();
-      expectSuccess(
-        await t.app.inject(requestFor(route, { credentials: keyPair(me), customerId })),
-      );
+      const { me, ...ids } = await caller();
+      expectSuccess(await t.app.inject(requestFor(route, { credentials: keyPair(me), ...ids })));
     });
 
     it(`${routeName(route)}: a token forged by jose with the service's key, issuer and a live jti`, async () => {
       // The control for the forged negatives above: they fail for the one thing they change.
-      const { me, customerId } = await caller();
+      const { me, ...ids } = await caller();
       const claims = decodeJwt(me.token);
       const kid = String(decodeProtectedHeader(me.token).kid);
       const token = await forge(t.secrets.jwtSecret, claims, { kid });
-      expectSuccess(
-        await t.app.inject(requestFor(route, { credentials: bearer(token), customerId })),
-      );
+      expectSuccess(await t.app.inject(requestFor(route, { credentials: bearer(token), ...ids })));
     });
 
     it(`${routeName(route)}: a token is still valid 1 s before it expires`, async () => {
-      const { me, customerId } = await caller();
+      const { me, ...ids } = await caller();
       t.clock.advance(TOKEN_TTL_MS - 1000);
-      expectSuccess(await t.app.inject(requestFor(route, { credentials: me.auth, customerId })));
+      expectSuccess(await t.app.inject(requestFor(route, { credentials: me.auth, ...ids })));
     });
   }
 

@@ -51,6 +51,40 @@ export const AUTHENTICATED_ROUTES: readonly AuthenticatedRoute[] = [
   { method: 'GET', path: '/api/v1/auth/refresh-token', successStatus: 200, idempotent: false },
   { method: 'POST', path: '/api/v1/auth/logout', successStatus: 200, idempotent: false },
   { method: 'POST', path: '/api/v1/generate-secret', successStatus: 200, idempotent: true },
+  {
+    method: 'POST',
+    path: '/api/v1/business/webhook',
+    successStatus: 201,
+    idempotent: true,
+    body: () => ({ url: 'https://hooks.example.com/security' }),
+  },
+  { method: 'GET', path: '/api/v1/business/webhook', successStatus: 200, idempotent: false },
+  {
+    method: 'PUT',
+    path: '/api/v1/business/webhook/:id',
+    successStatus: 200,
+    idempotent: true,
+    body: () => ({ events: ['customer.created'] }),
+  },
+  { method: 'DELETE', path: '/api/v1/business/webhook/:id', successStatus: 200, idempotent: false },
+  {
+    method: 'POST',
+    path: '/api/v1/business/webhook/:id/regenerate-secret',
+    successStatus: 200,
+    idempotent: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/business/webhook/:id/deliveries',
+    successStatus: 200,
+    idempotent: false,
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/business/webhook/:id/deliveries/:delivery_id/retry',
+    successStatus: 202,
+    idempotent: true,
+  },
 ];
 
 /** Routes anyone may call. Everything else must be in AUTHENTICATED_ROUTES. */
@@ -73,8 +107,17 @@ export function routeName(route: AuthenticatedRoute): string {
 
 /** The route's path in OpenAPI notation (`{customer_id}`). */
 export function openApiPath(route: AuthenticatedRoute): string {
-  return route.path.replace(':customer_id', '{customer_id}');
+  return route.path.replace(/:(\w+)/g, '{$1}');
 }
+
+/** Ids a valid request fills into the path: an owned customer, webhook endpoint and delivery. */
+export interface OwnedIds {
+  customerId?: string;
+  webhookId?: string;
+  deliveryId?: string;
+}
+
+const UNKNOWN_ID = '0190a6f4-0000-7000-8000-000000000000';
 
 /**
  * A valid request for the route with the given credentials. An Idempotency-Key (fresh unless
@@ -82,12 +125,12 @@ export function openApiPath(route: AuthenticatedRoute): string {
  */
 export function requestFor(
   route: AuthenticatedRoute,
-  options: { credentials?: Record<string, string>; customerId?: string; idempotencyKey?: string },
+  options: OwnedIds & { credentials?: Record<string, string>; idempotencyKey?: string },
 ): InjectOptions {
-  const url = route.path.replace(
-    ':customer_id',
-    encodeURIComponent(options.customerId ?? '0190a6f4-0000-7000-8000-000000000000'),
-  );
+  const url = route.path
+    .replace(':customer_id', encodeURIComponent(options.customerId ?? UNKNOWN_ID))
+    .replace(':id', encodeURIComponent(options.webhookId ?? UNKNOWN_ID))
+    .replace(':delivery_id', encodeURIComponent(options.deliveryId ?? UNKNOWN_ID));
   const headers: Record<string, string> = { ...options.credentials };
   if (route.idempotent) headers['idempotency-key'] = options.idempotencyKey ?? idempotencyKey();
   const request: InjectOptions = { method: route.method, url, headers };
