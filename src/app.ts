@@ -17,6 +17,7 @@ import { createRateLimit } from './http/rate-limit.js';
 import { requestIdFor } from './http/request-id.js';
 import { RouteMethods } from './http/route-methods.js';
 import { createValidatorCompiler } from './http/validation.js';
+import { createKycService } from './kyc/create-kyc-service.js';
 import { AppError } from './lib/app-error.js';
 import type { Clock } from './lib/clock.js';
 import { DataCipher } from './lib/encryption.js';
@@ -151,6 +152,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     businesses: new BusinessService(storage, clock),
     customers: new CustomerService(clock, new IdentityDocumentVault(cipher)),
     idempotency: new IdempotencyGuard(storage, clock, cipher, config.idempotencyTtlSeconds),
+    kyc: createKycService(config, clock, cipher),
     authenticated,
     authenticatedWrite: [...authenticated, requireIdempotencyKey],
   };

@@ -2,7 +2,10 @@ import { buildApp } from '../app.js';
 import type { Config } from '../config.js';
 import { createLogger } from '../http/logger.js';
 import { startPurgeJob } from '../jobs/purge-expired.js';
+import { createKycService } from '../kyc/create-kyc-service.js';
+import { KycJobRunner } from '../kyc/kyc-job-runner.js';
 import { systemClock } from '../lib/clock.js';
+import { DataCipher } from '../lib/encryption.js';
 import { MemoryRateLimitStore } from '../lib/fixed-window-limiter.js';
 import { RedisRateLimitStore } from '../storage/redis-rate-limit-store.js';
 import { createDemoBusinessIfFirstRun } from './demo-business.js';
@@ -25,6 +28,13 @@ export async function serve(config: Readonly<Config>): Promise<void> {
   const app = await buildApp({ config, storage, clock, logger, secrets, rateLimitStore });
   await app.listen({ port: config.port, host: config.host });
   const stopPurge = startPurgeJob(storage, clock, logger);
+  const kycJobs = new KycJobRunner(
+    storage,
+    clock,
+    createKycService(config, clock, new DataCipher(secrets.dataEncryptionKey)),
+    logger,
+  );
+  kycJobs.start();
   if (demo) process.stdout.write(`${demo}\n`);
   process.stdout.write(
     `Clientele listening on ${config.publicBaseUrl} (docs: ${config.publicBaseUrl}/docs)\n`,
@@ -41,8 +51,7 @@ export async function serve(config: Readonly<Config>): Promise<void> {
     }, config.shutdownTimeoutSeconds * 1000);
     deadline.unref();
     stopPurge();
-    app
-      .close()
+    Promise.all([app.close(), kycJobs.stop()])
       .then(() => Promise.all([storage.close(), rateLimitStore.close()]))
       .then(() => process.exit(0))
       .catch((error: unknown) => {

@@ -12,6 +12,7 @@ import type { BusinessService } from '../businesses/business-service.js';
 import type { Config } from '../config.js';
 import type { CustomerService } from '../customers/customer-service.js';
 import type { IdempotencyGuard } from '../http/idempotency.js';
+import type { KycService } from '../kyc/kyc-service.js';
 import type { Storage } from '../storage/storage.js';
 
 export type App = FastifyInstance<
@@ -30,6 +31,7 @@ export interface RouteContext {
   businesses: BusinessService;
   customers: CustomerService;
   idempotency: IdempotencyGuard;
+  kyc: KycService;
   /** onRequest hooks: authentication then the per-business rate limit. */
   authenticated: onRequestHookHandler[];
   /** onRequest hooks for writes: authenticated, then the Idempotency-Key check. */

@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect } from 'kysely';
+import {
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  type SqliteDatabase,
+  SqliteDialect,
+} from 'kysely';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config.js';
 import type { DatabaseSchema } from './schema.js';
@@ -67,4 +73,12 @@ export function createKysely(
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/**
+ * Whether `SELECT … FOR UPDATE SKIP LOCKED` exists on this connection (PostgreSQL). SQLite has
+ * one writer at a time, so a claim made inside its transaction is already exclusive.
+ */
+export function supportsRowLocks(db: Kysely<DatabaseSchema>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
 }

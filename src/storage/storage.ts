@@ -9,6 +9,7 @@ import {
   type IdempotencyRepository,
   KyselyIdempotencyRepository,
 } from './idempotency-repository.js';
+import { type KycRepository, KyselyKycRepository } from './kyc-repository.js';
 import { migrationProvider } from './migrations/index.js';
 import type { DatabaseSchema } from './schema.js';
 import { SqliteGroupCommit } from './sqlite-group-commit.js';
@@ -20,6 +21,7 @@ export interface Repositories {
   businesses: BusinessRepository;
   tokens: TokenRepository;
   idempotency: IdempotencyRepository;
+  kyc: KycRepository;
 }
 
 /**
@@ -42,6 +44,7 @@ function repositoriesOn(db: Kysely<DatabaseSchema>): Repositories {
     businesses: new KyselyBusinessRepository(db),
     tokens: new KyselyTokenRepository(db),
     idempotency: new KyselyIdempotencyRepository(db),
+    kyc: new KyselyKycRepository(db),
   };
 }
 
@@ -51,6 +54,7 @@ export class KyselyStorage implements Storage {
   readonly businesses: BusinessRepository;
   readonly tokens: TokenRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly kyc: KycRepository;
   private readonly groupCommit: SqliteGroupCommit | undefined;
 
   constructor(
@@ -63,6 +67,7 @@ export class KyselyStorage implements Storage {
       businesses: this.businesses,
       tokens: this.tokens,
       idempotency: this.idempotency,
+      kyc: this.kyc,
     } = repositoriesOn(db));
     // SQLite has one writer and pays an fsync per commit: batch commits. PostgreSQL runs
     // transactions concurrently on its pool and batches WAL flushes itself.
