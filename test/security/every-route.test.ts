@@ -24,6 +24,7 @@ import {
 } from '../helpers/test-app.js';
 import {
   AUTHENTICATED_ROUTES,
+  type AuthenticatedRoute,
   CUSTOMER_ID_ROUTES,
   hasCustomerId,
   openApiPath,
@@ -417,9 +418,11 @@ describe('every authenticated route accepts its credentials', () => {
   });
   afterAll(() => t.close());
 
-  async function caller() {
+  async function caller(route: AuthenticatedRoute) {
     const me = await createBusiness(t, uniqueName('Caller'));
-    return { me, customerId: (await createCustomer(t, me)).customer_id };
+    const customerId = (await createCustomer(t, me)).customer_id;
+    await route.prepare?.(t, me, customerId);
+    return { me, customerId };
   }
 
   for (const route of AUTHENTICATED_ROUTES) {
@@ -434,18 +437,18 @@ describe('every authenticated route accepts its credentials', () => {
     };
 
     it(`${routeName(route)}: a bearer token from login`, async () => {
-      const { me, customerId } = await caller();
+      const { me, customerId } = await caller(route);
       expectSuccess(await t.app.inject(requestFor(route, { credentials: me.auth, customerId })));
     });
 
     it(`${routeName(route)}: the scheme name is case-insensitive ("bearer")`, async () => {
-      const { me, customerId } = await caller();
+      const { me, customerId } = await caller(route);
       const credentials = { authorization: `bearer ${me.token}` };
       expectSuccess(await t.app.inject(requestFor(route, { credentials, customerId })));
     });
 
     it(`${routeName(route)}: the X-Api-Key + X-Api-Secret pair`, async () => {
-      const { me, customerId } = await caller();
+      const { me, customerId } = await caller(route);
       expectSuccess(
         await t.app.inject(requestFor(route, { credentials: keyPair(me), customerId })),
       );
@@ -453,7 +456,7 @@ describe('every authenticated route accepts its credentials', () => {
 
     it(`${routeName(route)}: a token forged by jose with the service's key, issuer and a live jti`, async () => {
       // The control for the forged negatives above: they fail for the one thing they change.
-      const { me, customerId } = await caller();
+      const { me, customerId } = await caller(route);
       const claims = decodeJwt(me.token);
       const kid = String(decodeProtectedHeader(me.token).kid);
       const token = await forge(t.secrets.jwtSecret, claims, { kid });
@@ -463,7 +466,7 @@ describe('every authenticated route accepts its credentials', () => {
     });
 
     it(`${routeName(route)}: a token is still valid 1 s before it expires`, async () => {
-      const { me, customerId } = await caller();
+      const { me, customerId } = await caller(route);
       t.clock.advance(TOKEN_TTL_MS - 1000);
       expectSuccess(await t.app.inject(requestFor(route, { credentials: me.auth, customerId })));
     });
@@ -471,7 +474,7 @@ describe('every authenticated route accepts its credentials', () => {
 
   for (const route of AUTHENTICATED_ROUTES.filter((r) => r.method === 'GET')) {
     it(`HEAD ${route.path} without credentials → 401`, async () => {
-      const { customerId } = await caller();
+      const { customerId } = await caller(route);
       const response = await t.app.inject({ ...requestFor(route, { customerId }), method: 'HEAD' });
       expect(response.statusCode).toBe(401);
       expect(response.headers['www-authenticate']).toBe('Bearer');
@@ -562,6 +565,7 @@ for (const route of CUSTOMER_ID_ROUTES) {
 
       // Control: the route does work for the caller's own live customer.
       const mine = await createCustomer(t, me);
+      await route.prepare?.(t, me, mine.customer_id);
       const own = await t.app.inject(
         requestFor(route, { credentials: me.auth, customerId: mine.customer_id }),
       );

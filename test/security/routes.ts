@@ -1,5 +1,11 @@
 import type { InjectOptions } from 'fastify';
-import { customerBody, idempotencyKey } from '../helpers/test-app.js';
+import { individualKyc, kycOf, submitKyc } from '../helpers/kyc.js';
+import {
+  customerBody,
+  idempotencyKey,
+  type TestApp,
+  type TestBusiness,
+} from '../helpers/test-app.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -12,8 +18,22 @@ export interface AuthenticatedRoute {
   successStatus: number;
   /** The route needs an Idempotency-Key (SPEC §5). */
   idempotent: boolean;
-  /** A valid body, fresh on every call (so emails never collide). */
-  body?: () => Record<string, unknown>;
+  /** A valid body, fresh on every call (so emails never collide); given the customer id. */
+  body?: (customerId: string) => Record<string, unknown>;
+  /** The customer id travels in the body (`customer_id`) rather than the path. */
+  customerIdInBody?: true;
+  /** Brings the caller's customer into the state a successful request needs. */
+  prepare?: (t: TestApp, business: TestBusiness, customerId: string) => Promise<void>;
+}
+
+/** Submits the customer's KYC and has the operator reject it: resubmission is then allowed. */
+async function rejectKyc(t: TestApp, business: TestBusiness, customerId: string): Promise<void> {
+  const submitted = await submitKyc(t, business, individualKyc(customerId));
+  if (submitted.statusCode !== 200) throw new Error(`submit failed: ${submitted.body}`);
+  const { service } = kycOf(t);
+  await t.storage.transaction((repos) =>
+    service.operatorDecide(repos, customerId, { to: 'rejected', reason: 'Blurry photo' }),
+  );
 }
 
 /** Every authenticated route. The security suite checks this list against the OpenAPI document,
@@ -48,6 +68,29 @@ export const AUTHENTICATED_ROUTES: readonly AuthenticatedRoute[] = [
     successStatus: 200,
     idempotent: false,
   },
+  {
+    method: 'POST',
+    path: '/api/v1/verification/verify-customer',
+    successStatus: 200,
+    idempotent: true,
+    customerIdInBody: true,
+    body: (customerId) => individualKyc(customerId),
+  },
+  {
+    method: 'PUT',
+    path: '/api/v1/customer/kyc/update',
+    successStatus: 200,
+    idempotent: true,
+    customerIdInBody: true,
+    body: (customerId) => individualKyc(customerId),
+    prepare: rejectKyc,
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/customer/kyc/:customer_id',
+    successStatus: 200,
+    idempotent: false,
+  },
   { method: 'GET', path: '/api/v1/auth/refresh-token', successStatus: 200, idempotent: false },
   { method: 'POST', path: '/api/v1/auth/logout', successStatus: 200, idempotent: false },
   { method: 'POST', path: '/api/v1/generate-secret', successStatus: 200, idempotent: true },
@@ -64,7 +107,7 @@ export const PUBLIC_ROUTES: readonly string[] = [
 export const CUSTOMER_ID_ROUTES = AUTHENTICATED_ROUTES.filter(hasCustomerId);
 
 export function hasCustomerId(route: AuthenticatedRoute): boolean {
-  return route.path.includes(':customer_id');
+  return route.path.includes(':customer_id') || route.customerIdInBody === true;
 }
 
 export function routeName(route: AuthenticatedRoute): string {
@@ -84,13 +127,11 @@ export function requestFor(
   route: AuthenticatedRoute,
   options: { credentials?: Record<string, string>; customerId?: string; idempotencyKey?: string },
 ): InjectOptions {
-  const url = route.path.replace(
-    ':customer_id',
-    encodeURIComponent(options.customerId ?? '0190a6f4-0000-7000-8000-000000000000'),
-  );
+  const customerId = options.customerId ?? '0190a6f4-0000-7000-8000-000000000000';
+  const url = route.path.replace(':customer_id', encodeURIComponent(customerId));
   const headers: Record<string, string> = { ...options.credentials };
   if (route.idempotent) headers['idempotency-key'] = options.idempotencyKey ?? idempotencyKey();
   const request: InjectOptions = { method: route.method, url, headers };
-  if (route.body) request.payload = route.body();
+  if (route.body) request.payload = route.body(customerId);
   return request;
 }
