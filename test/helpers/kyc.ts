@@ -1,5 +1,4 @@
 import type { LightMyRequestResponse } from 'fastify';
-import { createLogger } from '../../src/http/logger.js';
 import { createKycService } from '../../src/kyc/create-kyc-service.js';
 import { KycJobRunner } from '../../src/kyc/kyc-job-runner.js';
 import type { KycService } from '../../src/kyc/kyc-service.js';
@@ -10,8 +9,8 @@ import { idempotencyKey, type TestApp, type TestBusiness } from './test-app.js';
  * the operator CLI build — so tests drive due jobs and operator moves explicitly. */
 export function kycOf(t: TestApp): { service: KycService; runner: KycJobRunner } {
   const service = createKycService(t.config, t.clock, new DataCipher(t.secrets.dataEncryptionKey));
-  const logger = createLogger('silent');
-  return { service, runner: new KycJobRunner(t.storage, t.clock, service, logger) };
+  // The app's logger: its lines land in `t.logs` with the requests'.
+  return { service, runner: new KycJobRunner(t.storage, t.clock, service, t.app.log) };
 }
 
 /** Distinctive values, so a test can look for them anywhere they must not be. */
