@@ -16,7 +16,6 @@ import {
   createBusiness,
   createCustomer,
   createTestApp,
-  errorEnvelope,
   type TestApp,
   type TestBusiness,
 } from '../helpers/test-app.js';

@@ -84,7 +84,7 @@ describe('KYC personal data', () => {
       200, 200, 422, 409, 200, 200, 200, 200, 200, 200,
     ]);
 
-    responses.forEach((response, i) => expectNoSecret(`response ${i}`, response.body));
+    for (const [i, response] of responses.entries()) expectNoSecret(`response ${i}`, response.body);
     const events = await t.storage.events.listForBusiness(acme.businessId);
     expect(events.length).toBeGreaterThan(4);
     expectNoSecret('the outbox', JSON.stringify(events));
