@@ -17,6 +17,7 @@ import { createRateLimit } from './http/rate-limit.js';
 import { requestIdFor } from './http/request-id.js';
 import { RouteMethods } from './http/route-methods.js';
 import { createValidatorCompiler } from './http/validation.js';
+import { createKycService } from './kyc/create-kyc-service.js';
 import { AppError } from './lib/app-error.js';
 import type { Clock } from './lib/clock.js';
 import { DataCipher } from './lib/encryption.js';
@@ -159,6 +160,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       allowPrivateNetworks: config.webhookAllowPrivateNetworks,
       resolve: deps.resolveHost ?? systemResolver,
     }),
+    kyc: createKycService(config, clock, cipher),
     authenticated,
     authenticatedWrite: [...authenticated, requireIdempotencyKey],
   };

@@ -34,6 +34,15 @@ describe('defaults (SPEC §8)', () => {
       logLevel: 'info',
       shutdownTimeoutSeconds: 10,
       bodyLimitBytes: 1024 * 1024,
+      kycProvider: 'sandbox',
+      kycSandboxDelaySeconds: 5,
+    });
+  });
+
+  it('reads the KYC provider settings', () => {
+    expect(loadConfig({ KYC_PROVIDER: 'sandbox', KYC_SANDBOX_DELAY_SECONDS: '0' })).toMatchObject({
+      kycProvider: 'sandbox',
+      kycSandboxDelaySeconds: 0,
     });
   });
 
@@ -168,6 +177,9 @@ describe('bad values stop the start with a ConfigError naming the variable', () 
     ['LOG_LEVEL', 'INFO!'],
     ['SHUTDOWN_TIMEOUT_SECONDS', 'soon'],
     ['SHUTDOWN_TIMEOUT_SECONDS', '0'],
+    ['KYC_PROVIDER', 'acme-kyc'],
+    ['KYC_SANDBOX_DELAY_SECONDS', 'soon'],
+    ['KYC_SANDBOX_DELAY_SECONDS', '-1'],
   ])('%s=%j', (name, value) => {
     expect(configError({ [name]: value }).message).toContain(name);
   });

@@ -1,3 +1,5 @@
+import { KYC_PROVIDER_NAMES, type KycProviderName } from './kyc/providers/names.js';
+
 /**
  * The only reader of process.env. Every variable is read and validated once at start; a bad
  * value stops the process with a message naming the variable.
@@ -28,6 +30,10 @@ export interface Config {
   bodyLimitBytes: number;
   /** Lets webhook endpoints be http and on loopback/private networks: development and tests. */
   webhookAllowPrivateNetworks: boolean;
+  /** Which KYC provider verifies submissions (SPEC §10). */
+  kycProvider: KycProviderName;
+  /** How long after a submission the sandbox provider decides. */
+  kycSandboxDelaySeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -99,6 +105,14 @@ function jwtSecret(env: Env): string | undefined {
   return raw;
 }
 
+function kycProvider(env: Env): KycProviderName {
+  const raw = env.KYC_PROVIDER || 'sandbox';
+  if (!(KYC_PROVIDER_NAMES as readonly string[]).includes(raw)) {
+    throw new ConfigError(`KYC_PROVIDER must be one of ${KYC_PROVIDER_NAMES.join(', ')}`);
+  }
+  return raw as KycProviderName;
+}
+
 function publicBaseUrl(env: Env, host: string, port: number): string {
   const raw = env.PUBLIC_BASE_URL;
   if (raw === undefined || raw === '') {
@@ -141,6 +155,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 3600),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     webhookAllowPrivateNetworks: boolean(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
+    kycProvider: kycProvider(env),
+    kycSandboxDelaySeconds: integer(env, 'KYC_SANDBOX_DELAY_SECONDS', 5, 0, 86_400),
   };
   if (database.engine === 'postgres') {
     if (!config.jwtSecret)

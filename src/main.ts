@@ -2,11 +2,14 @@
 import { BusinessNotFoundError } from './businesses/business-service.js';
 import { UsageError } from './cli/usage-error.js';
 import { ConfigError, loadConfig } from './config.js';
+import { AppError } from './lib/app-error.js';
 
 const USAGE = `Usage: clientele <command>
   serve                       run the API (migrates first)
   migrate                     bring the database schema up to date
-  business create|list|rotate-secret   manage businesses (tenants)`;
+  business create|list|rotate-secret   manage businesses (tenants)
+  kyc approve|reject CUSTOMER_ID       operator KYC decisions
+  customer suspend|reactivate CUSTOMER_ID`;
 
 async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv;
@@ -28,6 +31,10 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'business':
       return (await import('./cli/business.js')).businessCommand(config, rest);
+    case 'kyc':
+      return (await import('./cli/kyc.js')).kycCommand(config, rest);
+    case 'customer':
+      return (await import('./cli/customer.js')).customerCommand(config, rest);
     default:
       throw new UsageError(USAGE);
   }
@@ -37,7 +44,9 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   const known =
     error instanceof ConfigError ||
     error instanceof UsageError ||
-    error instanceof BusinessNotFoundError;
+    error instanceof BusinessNotFoundError ||
+    // Domain refusals (customer not found, a KYC move not allowed now) are for the operator.
+    error instanceof AppError;
   process.stderr.write(
     `clientele: ${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`,
   );

@@ -2,6 +2,8 @@ import { buildApp } from '../app.js';
 import type { Config } from '../config.js';
 import { createLogger } from '../http/logger.js';
 import { startPurgeJob } from '../jobs/purge-expired.js';
+import { createKycService } from '../kyc/create-kyc-service.js';
+import { KycJobRunner } from '../kyc/kyc-job-runner.js';
 import { systemClock } from '../lib/clock.js';
 import { DataCipher } from '../lib/encryption.js';
 import { MemoryRateLimitStore } from '../lib/fixed-window-limiter.js';
@@ -34,6 +36,13 @@ export async function serve(config: Readonly<Config>): Promise<void> {
     logger,
     new DataCipher(secrets.dataEncryptionKey),
   );
+  const kycJobs = new KycJobRunner(
+    storage,
+    clock,
+    createKycService(config, clock, new DataCipher(secrets.dataEncryptionKey)),
+    logger,
+  );
+  kycJobs.start();
   if (demo) process.stdout.write(`${demo}\n`);
   process.stdout.write(
     `Clientele listening on ${config.publicBaseUrl} (docs: ${config.publicBaseUrl}/docs)\n`,
@@ -50,7 +59,7 @@ export async function serve(config: Readonly<Config>): Promise<void> {
     }, config.shutdownTimeoutSeconds * 1000);
     deadline.unref();
     stopPurge();
-    Promise.all([app.close(), dispatcher.stop()])
+    Promise.all([app.close(), dispatcher.stop(), kycJobs.stop()])
       .then(() => Promise.all([storage.close(), rateLimitStore.close()]))
       .then(() => process.exit(0))
       .catch((error: unknown) => {

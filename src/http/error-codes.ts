@@ -14,6 +14,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   idempotency_key_missing: 400,
   idempotency_key_invalid: 400,
   idempotency_key_in_use: 409,
+  kyc_invalid_transition: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,

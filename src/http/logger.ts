@@ -18,6 +18,16 @@ export const REDACTED_PATHS = [
   '*.customer_idType',
   '*.customer_idExpiration',
   '*.customer_idCountry',
+  // KYC submissions (SPEC §10).
+  '*.first_name',
+  '*.middle_name',
+  '*.last_name',
+  '*.birth_date',
+  '*.nationality',
+  '*.registration_number',
+  '*.tax_identification_number',
+  '*.documents',
+  '*.submission',
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

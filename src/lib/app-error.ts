@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'idempotency_key_missing'
   | 'idempotency_key_invalid'
   | 'idempotency_key_reused'
-  | 'idempotency_key_in_use';
+  | 'idempotency_key_in_use'
+  | 'kyc_invalid_transition';
 
 export interface AppErrorOptions {
   /** Seconds the client should wait before retrying (429, 409, 503). */

@@ -7,6 +7,9 @@ import { registerDeleteCustomer } from './customers/delete-customer.js';
 import { registerListCustomers } from './customers/list-customers.js';
 import { registerRetrieveCustomer } from './customers/retrieve-customer.js';
 import { registerUpdateCustomer } from './customers/update-customer.js';
+import { registerResubmitKyc } from './kyc/resubmit-kyc.js';
+import { registerRetrieveKycStatus } from './kyc/retrieve-kyc-status.js';
+import { registerSubmitKyc } from './kyc/submit-kyc.js';
 import { registerHealth, registerReadiness } from './ops/health.js';
 import { registerOpenApi } from './ops/openapi.js';
 import type { App, RouteContext } from './route-context.js';
@@ -36,6 +39,9 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   registerRegenerateWebhookSecret(app, ctx); // POST /api/v1/business/webhook/:id/regenerate-secret
   registerListWebhookDeliveries(app, ctx); // GET  /api/v1/business/webhook/:id/deliveries
   registerRetryWebhookDelivery(app, ctx); // POST  /api/v1/business/webhook/:id/deliveries/:delivery_id/retry
+  registerSubmitKyc(app, ctx); //           POST   /api/v1/verification/verify-customer
+  registerResubmitKyc(app, ctx); //         PUT    /api/v1/customer/kyc/update
+  registerRetrieveKycStatus(app, ctx); //   GET    /api/v1/customer/kyc/:customer_id
   registerHealth(app); //                   GET    /healthz
   registerReadiness(app, ctx); //           GET    /readyz
   registerOpenApi(app); //                  GET    /api/v1/openapi.json

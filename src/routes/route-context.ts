@@ -12,6 +12,7 @@ import type { BusinessService } from '../businesses/business-service.js';
 import type { Config } from '../config.js';
 import type { CustomerService } from '../customers/customer-service.js';
 import type { IdempotencyGuard } from '../http/idempotency.js';
+import type { KycService } from '../kyc/kyc-service.js';
 import type { Storage } from '../storage/storage.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
 
@@ -32,6 +33,7 @@ export interface RouteContext {
   customers: CustomerService;
   idempotency: IdempotencyGuard;
   webhooks: WebhookService;
+  kyc: KycService;
   /** onRequest hooks: authentication then the per-business rate limit. */
   authenticated: onRequestHookHandler[];
   /** onRequest hooks for writes: authenticated, then the Idempotency-Key check. */

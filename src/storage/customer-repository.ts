@@ -13,6 +13,7 @@ import type {
   CustomerRecord,
   CustomerStatus,
   CustomerType,
+  KycState,
   KycStatus,
   ListPosition,
 } from './records.js';
@@ -33,6 +34,14 @@ export interface CustomerRepository {
     customerId: string,
     changes: CustomerChanges,
   ): Promise<CustomerRecord | undefined>;
+  /** Sets the KYC-derived columns of a live customer; undefined if there is none. */
+  setKycState(
+    businessId: string,
+    customerId: string,
+    state: KycState,
+  ): Promise<CustomerRecord | undefined>;
+  /** Operator lookup by customer id alone (ids are UUIDv7, unique across businesses). */
+  findBusinessIdOf(customerId: string): Promise<string | undefined>;
   /** Returns false when there was no live customer to delete. */
   softDelete(businessId: string, customerId: string, at: string): Promise<boolean>;
   list(
@@ -234,6 +243,44 @@ export class KyselyCustomerRepository implements CustomerRepository {
         .returningAll()
         .executeTakeFirst();
       return row === undefined ? undefined : toRecord(row);
+    });
+  }
+
+  setKycState(
+    businessId: string,
+    customerId: string,
+    state: KycState,
+  ): Promise<CustomerRecord | undefined> {
+    return translated(async () => {
+      const row = await this.db
+        .updateTable('customers')
+        .set({
+          customer_status: state.status,
+          customer_kyc_status: state.kycStatus,
+          customer_kyc_reject_reason: state.kycRejectReason,
+          can_create_vc: state.canCreateVc,
+          can_create_va: state.canCreateVa,
+          kyc_verified_date: state.kycVerifiedDate,
+          updated_at: state.updatedAt,
+        })
+        .where('business_id', '=', businessId)
+        .where('customer_id', '=', customerId)
+        .where('deleted_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      return row === undefined ? undefined : toRecord(row);
+    });
+  }
+
+  findBusinessIdOf(customerId: string): Promise<string | undefined> {
+    return translated(async () => {
+      const row = await this.db
+        .selectFrom('customers')
+        .select('business_id')
+        .where('customer_id', '=', customerId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      return row?.business_id;
     });
   }
 

@@ -48,6 +48,12 @@ export type CustomerChanges = Partial<
   >
 > & { updatedAt: string };
 
+/** The KYC-derived columns of a customer, written only by the KYC lifecycle. */
+export type KycState = Pick<
+  CustomerRecord,
+  'status' | 'kycStatus' | 'kycRejectReason' | 'canCreateVc' | 'canCreateVa' | 'kycVerifiedDate'
+> & { updatedAt: string };
+
 export interface CustomerFilter {
   /** Lower-cased substring of the email; an exact match sorts first. */
   email?: string;

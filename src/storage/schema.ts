@@ -126,6 +126,48 @@ export interface WebhookAttemptsTable {
   next_retry_at: string | null;
 }
 
+/** One KYC submission; every submitted field is in `sealed_data`, encrypted. */
+export interface KycSubmissionsTable {
+  business_id: string;
+  submission_id: string;
+  customer_id: string;
+  kyc_type: string;
+  provider: string;
+  sealed_data: string;
+  submitted_at: string;
+}
+
+/** Every move of a customer's KYC status, with who made it and why. */
+export interface KycHistoryTable {
+  business_id: string;
+  customer_id: string;
+  entry_id: string;
+  from_status: string;
+  to_status: string;
+  cause: string;
+  actor: string;
+  /** JSON arrays of strings. */
+  reasons: string;
+  requirements_due: string;
+  submission_id: string | null;
+  created_at: string;
+}
+
+/** A provider decision waiting to be asked for; claimed with a lease so it runs once. */
+export interface KycJobsTable {
+  business_id: string;
+  job_id: string;
+  customer_id: string;
+  submission_id: string;
+  provider: string;
+  provider_reference: string | null;
+  due_at: string;
+  attempts: number;
+  claim_token: string | null;
+  lease_expires_at: string | null;
+  created_at: string;
+}
+
 export interface DatabaseSchema {
   businesses: BusinessesTable;
   access_tokens: AccessTokensTable;
@@ -136,4 +178,7 @@ export interface DatabaseSchema {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  kyc_submissions: KycSubmissionsTable;
+  kyc_history: KycHistoryTable;
+  kyc_jobs: KycJobsTable;
 }

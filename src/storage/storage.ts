@@ -9,6 +9,7 @@ import {
   type IdempotencyRepository,
   KyselyIdempotencyRepository,
 } from './idempotency-repository.js';
+import { type KycRepository, KyselyKycRepository } from './kyc-repository.js';
 import { migrationProvider } from './migrations/index.js';
 import type { DatabaseSchema } from './schema.js';
 import { SqliteGroupCommit } from './sqlite-group-commit.js';
@@ -30,6 +31,7 @@ export interface Repositories {
   idempotency: IdempotencyRepository;
   webhookEndpoints: WebhookEndpointRepository;
   webhookDeliveries: WebhookDeliveryRepository;
+  kyc: KycRepository;
 }
 
 /**
@@ -54,6 +56,7 @@ function repositoriesOn(db: Kysely<DatabaseSchema>): Repositories {
     idempotency: new KyselyIdempotencyRepository(db),
     webhookEndpoints: new KyselyWebhookEndpointRepository(db),
     webhookDeliveries: new KyselyWebhookDeliveryRepository(db),
+    kyc: new KyselyKycRepository(db),
   };
 }
 
@@ -65,6 +68,7 @@ export class KyselyStorage implements Storage {
   readonly idempotency: IdempotencyRepository;
   readonly webhookEndpoints: WebhookEndpointRepository;
   readonly webhookDeliveries: WebhookDeliveryRepository;
+  readonly kyc: KycRepository;
   private readonly groupCommit: SqliteGroupCommit | undefined;
 
   constructor(
@@ -79,6 +83,7 @@ export class KyselyStorage implements Storage {
       idempotency: this.idempotency,
       webhookEndpoints: this.webhookEndpoints,
       webhookDeliveries: this.webhookDeliveries,
+      kyc: this.kyc,
     } = repositoriesOn(db));
     // SQLite has one writer and pays an fsync per commit: batch commits. PostgreSQL runs
     // transactions concurrently on its pool and batches WAL flushes itself.

@@ -25,6 +25,7 @@ import {
 import { registerWebhook } from '../helpers/webhook-dispatch.js';
 import {
   AUTHENTICATED_ROUTES,
+  type AuthenticatedRoute,
   CUSTOMER_ID_ROUTES,
   hasCustomerId,
   openApiPath,
@@ -418,10 +419,12 @@ describe('every authenticated route accepts its credentials', () => {
   });
   afterAll(() => t.close());
 
-  /** A business that owns a customer, a webhook endpoint and a delivery to it. */
-  async function caller() {
+  /** A business that owns a customer, a webhook endpoint and a delivery to it, with whatever
+   * state the route needs first (`prepare`). */
+  async function caller(route: AuthenticatedRoute) {
     const me = await createBusiness(t, uniqueName('Caller'));
     const customerId = (await createCustomer(t, me)).customer_id;
+    await route.prepare?.(t, me, customerId);
     const webhookId = (await registerWebhook(t, me, { url: 'https://hooks.example.com/owned' })).id;
     const [delivery] = await t.storage.webhookDeliveries.listForBusiness(me.businessId);
     return { me, customerId, webhookId, deliveryId: delivery?.deliveryId };
@@ -439,24 +442,24 @@ describe('every authenticated route accepts its credentials', () => {
     };
 
     it(`${routeName(route)}: a bearer token from login`, async () => {
-      const { me, ...ids } = await caller();
+      const { me, ...ids } = await caller(route);
       expectSuccess(await t.app.inject(requestFor(route, { credentials: me.auth, ...ids })));
     });
 
     it(`${routeName(route)}: the scheme name is case-insensitive ("bearer")`, async () => {
-      const { me, ...ids } = await caller();
+      const { me, ...ids } = await caller(route);
       const credentials = { authorization: `bearer ${me.token}` };
       expectSuccess(await t.app.inject(requestFor(route, { credentials, ...ids })));
     });
 
     it(`${routeName(route)}: the X-Api-Key + X-Api-Secret pair`, async () => {
-      const { me, ...ids } = await caller();
+      const { me, ...ids } = await caller(route);
       expectSuccess(await t.app.inject(requestFor(route, { credentials: keyPair(me), ...ids })));
     });
 
     it(`${routeName(route)}: a token forged by jose with the service's key, issuer and a live jti`, async () => {
       // The control for the forged negatives above: they fail for the one thing they change.
-      const { me, ...ids } = await caller();
+      const { me, ...ids } = await caller(route);
       const claims = decodeJwt(me.token);
       const kid = String(decodeProtectedHeader(me.token).kid);
       const token = await forge(t.secrets.jwtSecret, claims, { kid });
@@ -464,7 +467,7 @@ describe('every authenticated route accepts its credentials', () => {
     });
 
     it(`${routeName(route)}: a token is still valid 1 s before it expires`, async () => {
-      const { me, ...ids } = await caller();
+      const { me, ...ids } = await caller(route);
       t.clock.advance(TOKEN_TTL_MS - 1000);
       expectSuccess(await t.app.inject(requestFor(route, { credentials: me.auth, ...ids })));
     });
@@ -472,7 +475,7 @@ describe('every authenticated route accepts its credentials', () => {
 
   for (const route of AUTHENTICATED_ROUTES.filter((r) => r.method === 'GET')) {
     it(`HEAD ${route.path} without credentials → 401`, async () => {
-      const { customerId } = await caller();
+      const { customerId } = await caller(route);
       const response = await t.app.inject({ ...requestFor(route, { customerId }), method: 'HEAD' });
       expect(response.statusCode).toBe(401);
       expect(response.headers['www-authenticate']).toBe('Bearer');
@@ -563,6 +566,7 @@ for (const route of CUSTOMER_ID_ROUTES) {
 
       // Control: the route does work for the caller's own live customer.
       const mine = await createCustomer(t, me);
+      await route.prepare?.(t, me, mine.customer_id);
       const own = await t.app.inject(
         requestFor(route, { credentials: me.auth, customerId: mine.customer_id }),
       );

@@ -1,5 +1,11 @@
 import type { InjectOptions } from 'fastify';
-import { customerBody, idempotencyKey } from '../helpers/test-app.js';
+import { individualKyc, kycOf, submitKyc } from '../helpers/kyc.js';
+import {
+  customerBody,
+  idempotencyKey,
+  type TestApp,
+  type TestBusiness,
+} from '../helpers/test-app.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -12,8 +18,22 @@ export interface AuthenticatedRoute {
   successStatus: number;
   /** The route needs an Idempotency-Key (SPEC §5). */
   idempotent: boolean;
-  /** A valid body, fresh on every call (so emails never collide). */
-  body?: () => Record<string, unknown>;
+  /** A valid body, fresh on every call (so emails never collide); given the customer id. */
+  body?: (customerId: string) => Record<string, unknown>;
+  /** The customer id travels in the body (`customer_id`) rather than the path. */
+  customerIdInBody?: true;
+  /** Brings the caller's customer into the state a successful request needs. */
+  prepare?: (t: TestApp, business: TestBusiness, customerId: string) => Promise<void>;
+}
+
+/** Submits the customer's KYC and has the operator reject it: resubmission is then allowed. */
+async function rejectKyc(t: TestApp, business: TestBusiness, customerId: string): Promise<void> {
+  const submitted = await submitKyc(t, business, individualKyc(customerId));
+  if (submitted.statusCode !== 200) throw new Error(`submit failed: ${submitted.body}`);
+  const { service } = kycOf(t);
+  await t.storage.transaction((repos) =>
+    service.operatorDecide(repos, customerId, { to: 'rejected', reason: 'Blurry photo' }),
+  );
 }
 
 /** Every authenticated route. The security suite checks this list against the OpenAPI document,
@@ -45,6 +65,29 @@ export const AUTHENTICATED_ROUTES: readonly AuthenticatedRoute[] = [
   {
     method: 'DELETE',
     path: '/api/v1/customer/:customer_id',
+    successStatus: 200,
+    idempotent: false,
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/verification/verify-customer',
+    successStatus: 200,
+    idempotent: true,
+    customerIdInBody: true,
+    body: (customerId) => individualKyc(customerId),
+  },
+  {
+    method: 'PUT',
+    path: '/api/v1/customer/kyc/update',
+    successStatus: 200,
+    idempotent: true,
+    customerIdInBody: true,
+    body: (customerId) => individualKyc(customerId),
+    prepare: rejectKyc,
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/customer/kyc/:customer_id',
     successStatus: 200,
     idempotent: false,
   },
@@ -98,7 +141,7 @@ export const PUBLIC_ROUTES: readonly string[] = [
 export const CUSTOMER_ID_ROUTES = AUTHENTICATED_ROUTES.filter(hasCustomerId);
 
 export function hasCustomerId(route: AuthenticatedRoute): boolean {
-  return route.path.includes(':customer_id');
+  return route.path.includes(':customer_id') || route.customerIdInBody === true;
 }
 
 export function routeName(route: AuthenticatedRoute): string {
@@ -127,13 +170,14 @@ export function requestFor(
   route: AuthenticatedRoute,
   options: OwnedIds & { credentials?: Record<string, string>; idempotencyKey?: string },
 ): InjectOptions {
+  const customerId = options.customerId ?? UNKNOWN_ID;
   const url = route.path
-    .replace(':customer_id', encodeURIComponent(options.customerId ?? UNKNOWN_ID))
+    .replace(':customer_id', encodeURIComponent(customerId))
     .replace(':id', encodeURIComponent(options.webhookId ?? UNKNOWN_ID))
     .replace(':delivery_id', encodeURIComponent(options.deliveryId ?? UNKNOWN_ID));
   const headers: Record<string, string> = { ...options.credentials };
   if (route.idempotent) headers['idempotency-key'] = options.idempotencyKey ?? idempotencyKey();
   const request: InjectOptions = { method: route.method, url, headers };
-  if (route.body) request.payload = route.body();
+  if (route.body) request.payload = route.body(customerId);
   return request;
 }
