@@ -13,6 +13,7 @@ import { createAuthenticate } from './http/authenticate.js';
 import { registerErrorHandling, sendAppError } from './http/error-handler.js';
 import { IdempotencyGuard, requireIdempotencyKey } from './http/idempotency.js';
 import { registerJsonBodyParser } from './http/json-body-parser.js';
+import { registerMetrics } from './http/metrics.js';
 import { createRateLimit } from './http/rate-limit.js';
 import { requestIdFor } from './http/request-id.js';
 import { RouteMethods } from './http/route-methods.js';
@@ -153,6 +154,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     idempotency: new IdempotencyGuard(storage, clock, cipher, config.idempotencyTtlSeconds),
     authenticated,
     authenticatedWrite: [...authenticated, requireIdempotencyKey],
+    metrics: registerMetrics(app, storage),
   };
   registerRoutes(app, context);
   return app;

@@ -8,6 +8,7 @@ import { registerListCustomers } from './customers/list-customers.js';
 import { registerRetrieveCustomer } from './customers/retrieve-customer.js';
 import { registerUpdateCustomer } from './customers/update-customer.js';
 import { registerHealth, registerReadiness } from './ops/health.js';
+import { registerMetricsRoute } from './ops/metrics.js';
 import { registerOpenApi } from './ops/openapi.js';
 import type { App, RouteContext } from './route-context.js';
 
@@ -25,4 +26,5 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   registerHealth(app); //                   GET    /healthz
   registerReadiness(app, ctx); //           GET    /readyz
   registerOpenApi(app); //                  GET    /api/v1/openapi.json
+  registerMetricsRoute(app, ctx.metrics); // GET    /metrics
 }
