@@ -379,4 +379,34 @@ describe('regressions found by this suite', () => {
       ]);
     }
   });
+
+  it('fields named after Object.prototype members are 422 by name (constructor was a 500 leaking the bug)', async () => {
+    const names = ['constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+    const extra = Object.fromEntries(names.map((name) => [name, 1]));
+    const create = await probe(
+      {
+        method: 'POST',
+        url: '/api/v1/customer',
+        headers: { ...me.auth, 'idempotency-key': idempotencyKey() },
+        payload: { ...customerBody(), ...extra },
+      },
+      'create with prototype names',
+    );
+    expect(create.response.statusCode).toBe(422);
+    expect(create.body.data).toEqual(
+      Object.fromEntries(names.map((name) => [name, [`The ${name} field is not allowed.`]])),
+    );
+    const loginAttempt = await probe(
+      {
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { account_id: me.accountId, app_secret: me.appSecret, constructor: null },
+      },
+      'login with constructor',
+    );
+    expect(loginAttempt.response.statusCode).toBe(422);
+    expect(loginAttempt.body.data).toEqual({
+      constructor: ['The constructor field is not allowed.'],
+    });
+  });
 });
