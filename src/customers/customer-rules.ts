@@ -29,6 +29,17 @@ const FORBIDDEN_IN_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069
 // would store it as replacement characters and return something else than was acknowledged.
 const LONE_SURROGATE = /\p{Cs}/u;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Text that is only compared, never stored (search terms, login fields): no control characters
+ * (PostgreSQL cannot even receive NUL in a text parameter) and no lone surrogates.
+ */
+export function isPlainText(value: string): boolean {
+  return !CONTROL_CHARACTERS.test(value) && !LONE_SURROGATE.test(value);
+}
+
 /**
  * Free text that is stored and shown: not blank once trimmed, no control characters. The empty
  * string passes here because `minLength` reports it (as "required", like Laravel), once.

@@ -90,22 +90,16 @@ export function expectUnchanged(before: Snapshot, after: Snapshot, label: string
   }
 }
 
-async function snapshotPostgres(url: string): Promise<Snapshot> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows: tables } = await client.query<{ name: string }>(
-      "select table_name as name from information_schema.tables where table_schema = current_schema() and table_name not like 'kysely%' order by table_name",
-    );
-    const snapshot: Snapshot = new Map();
-    for (const { name } of tables) {
-      const { rows } = await client.query(`select * from "${name}"`);
-      snapshot.set(name, rows.map((row) => JSON.stringify(row)).sort());
-    }
-    return snapshot;
-  } finally {
-    await client.end();
+async function snapshotPostgres(client: pg.Client): Promise<Snapshot> {
+  const { rows: tables } = await client.query<{ name: string }>(
+    "select table_name as name from information_schema.tables where table_schema = current_schema() and table_name not like 'kysely%' order by table_name",
+  );
+  const snapshot: Snapshot = new Map();
+  for (const { name } of tables) {
+    const { rows } = await client.query(`select * from "${name}"`);
+    snapshot.set(name, rows.map((row) => JSON.stringify(row)).sort());
   }
+  return snapshot;
 }
 
 /** A test app whose whole database can be snapshotted: a SQLite file, or (TEST_ENGINE=postgres)
@@ -118,7 +112,15 @@ export async function createSnapshottableApp(): Promise<{
     const t = await createTestApp();
     const target = t.config.database;
     if (target.engine !== 'postgres') throw new Error('expected PostgreSQL');
-    return { t, snapshot: () => snapshotPostgres(target.url) };
+    // One connection for every snapshot of this app, closed with it.
+    const client = new pg.Client({ connectionString: target.url });
+    await client.connect();
+    const close = t.close;
+    t.close = async () => {
+      await client.end();
+      await close();
+    };
+    return { t, snapshot: () => snapshotPostgres(client) };
   }
   const path = join(await makeTempDir('clientele-hostile-'), 'db.sqlite');
   const t = await createTestApp({ env: { DATABASE_URL: `sqlite:${path}` } });

@@ -27,6 +27,7 @@ export const ListCustomersQuerySchema = Type.Object(
     cursor: Type.Optional(
       Type.String({
         minLength: 1,
+        format: 'plain-text',
         maxLength: 512,
         description: 'next_cursor of the previous page',
       }),
@@ -34,6 +35,7 @@ export const ListCustomersQuerySchema = Type.Object(
     email: Type.Optional(
       Type.String({
         minLength: 1,
+        format: 'plain-text',
         maxLength: 254,
         description: 'substring; an exact match is listed first',
       }),
@@ -41,6 +43,7 @@ export const ListCustomersQuerySchema = Type.Object(
     search: Type.Optional(
       Type.String({
         minLength: 1,
+        format: 'plain-text',
         maxLength: 255,
         description: 'substring of name, email or phone',
       }),
