@@ -18,12 +18,7 @@ import {
   type Snapshot,
 } from './hostile-helpers.js';
 import { HOSTILE_STRINGS } from './hostile-values.js';
-import {
-  AUTHENTICATED_ROUTES,
-  type AuthenticatedRoute,
-  PUBLIC_ROUTES,
-  routeName,
-} from './routes.js';
+import { AUTHENTICATED_ROUTES, type AuthenticatedRoute, PUBLIC_ROUTES } from './routes.js';
 
 /**
  * Property-based fuzzing of every route: bodies, query strings and headers drawn by fast-check
