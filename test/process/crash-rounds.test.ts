@@ -128,8 +128,11 @@ describe(`kill -9 during a mixed load, ${ROUNDS} rounds (seed ${SEED})`, {
 
     // Each round's restart (for the retries) is also the next round's server under load.
     let server = await startServer({ cwd: dir, env, port });
+    const servers = [server];
+    const tokens: string[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const token = await loginOverHttp(server.baseUrl, credentials);
+      tokens.push(token);
       const busy = new Set<string>();
       const inFlight: Op[] = [];
       let dead = false;
@@ -220,7 +223,9 @@ describe(`kill -9 during a mixed load, ${ROUNDS} rounds (seed ${SEED})`, {
       // 2. Restart; retry every in-flight request twice: both answers agree.
       const restarted = await startServer({ cwd: dir, env, port });
       server = restarted;
+      servers.push(restarted);
       const token2 = await loginOverHttp(restarted.baseUrl, credentials);
+      tokens.push(token2);
       for (const op of inFlight) {
         const first = await send(restarted.baseUrl, token2, op);
         const second = await send(restarted.baseUrl, token2, op);
@@ -250,6 +255,10 @@ describe(`kill -9 during a mixed load, ${ROUNDS} rounds (seed ${SEED})`, {
       expect(after.rows.length).toBe(known.size);
     }
     await server.stop('SIGTERM');
+    // Nothing secret and no stack trace in anything the processes wrote, crashes included.
+    const output = servers.map((s) => s.stdout() + s.stderr()).join('\n');
+    for (const secret of [credentials.app_secret, ...tokens]) expect(output).not.toContain(secret);
+    expect(output).not.toMatch(/\n\s+at /);
     console.log(
       `crash rounds: ${ROUNDS} kills, ${totals.acknowledged} acknowledged requests, ${totals.inFlight} in flight at a kill (${totals.appliedInFlight} creates of them had committed), ${known.size} customers checked`,
     );

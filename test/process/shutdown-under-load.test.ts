@@ -115,6 +115,9 @@ describe('SIGTERM under a steady keep-alive load', { timeout: PROCESS_TIMEOUT_MS
     ]);
     agent.destroy();
     expect(exit).toEqual({ code: 0, signal: null });
+    const output = server.stdout() + server.stderr();
+    for (const secret of [credentials.app_secret, token]) expect(output).not.toContain(secret);
+    expect(output).not.toMatch(/\n\s+at /);
 
     const errors = outcomes.flatMap((o) => ('error' in o ? [o.error] : []));
     expect(

@@ -40,7 +40,7 @@ export function expectWellFormed(
 export function expectCleanLogs(logs: readonly string[], secrets: readonly string[]): void {
   const text = logs.join('');
   for (const secret of secrets)
-    expect(text.includes(secret), 'a log line leaks a secret').toBe(false);
+    expect(text.includes(secret), `a log line leaks ${secret.slice(0, 12)}…`).toBe(false);
   expect(text, 'a log line carries a stack trace').not.toMatch(/"stack":|\\n\s+at /);
 }
 
