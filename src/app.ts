@@ -13,6 +13,7 @@ import { createAuthenticate } from './http/authenticate.js';
 import { registerErrorHandling, sendAppError } from './http/error-handler.js';
 import { IdempotencyGuard, requireIdempotencyKey } from './http/idempotency.js';
 import { registerJsonBodyParser } from './http/json-body-parser.js';
+import { registerMetrics } from './http/metrics.js';
 import { createRateLimit } from './http/rate-limit.js';
 import { requestIdFor } from './http/request-id.js';
 import { RouteMethods } from './http/route-methods.js';
@@ -28,6 +29,17 @@ import type { App, RouteContext } from './routes/route-context.js';
 import type { Storage } from './storage/storage.js';
 import { type HostResolver, systemResolver } from './webhooks/address-guard.js';
 import { WebhookService } from './webhooks/webhook-service.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Shutdown, step one: every response from now on carries `Connection: close`, so keep-alive
+     * clients leave after their current request instead of sending one on a connection that
+     * `close()` is about to destroy (which resets it).
+     */
+    startDraining(): void;
+  }
+}
 
 /** Secrets resolved at start (from the environment, or the data folder on the SQLite default). */
 export interface AppSecrets {
@@ -89,7 +101,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdFor,
     trustProxy: false,
-    return503OnClosing: true,
+    // A request that reaches a connection still open during close is served, not answered with
+    // Fastify's own (non-envelope) 503: it is in flight as far as its client can tell.
+    return503OnClosing: false,
     // Long ids still reach the route (and get the same 404 as any malformed id); Node's header
     // size limit bounds the URL anyway.
     routerOptions: { maxParamLength: 8192, ignoreTrailingSlash: true },
@@ -107,6 +121,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   // While shutting down, ask keep-alive clients to reconnect elsewhere, so closing the server
   // does not wait for their idle connections.
   let closing = false;
+  app.decorate('startDraining', () => {
+    closing = true;
+  });
   app.addHook('preClose', async () => {
     closing = true;
   });
@@ -163,6 +180,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     kyc: createKycService(config, clock, cipher),
     authenticated,
     authenticatedWrite: [...authenticated, requireIdempotencyKey],
+    metrics: registerMetrics(app, storage),
   };
   registerRoutes(app, context);
   return app;

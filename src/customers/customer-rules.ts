@@ -25,12 +25,30 @@ export function normaliseCountry(value: string): string | undefined {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const FORBIDDEN_IN_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
+// Half of a UTF-16 pair (`"\ud800"` is valid JSON): it has no UTF-8 form, so the database
+// would store it as replacement characters and return something else than was acknowledged.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Text that is only compared, never stored (search terms, login fields): no control characters
+ * (PostgreSQL cannot even receive NUL in a text parameter) and no lone surrogates.
+ */
+export function isPlainText(value: string): boolean {
+  return !CONTROL_CHARACTERS.test(value) && !LONE_SURROGATE.test(value);
+}
+
 /**
  * Free text that is stored and shown: not blank once trimmed, no control characters. The empty
  * string passes here because `minLength` reports it (as "required", like Laravel), once.
  */
 export function isPrintableText(value: string): boolean {
-  return value === '' || (value.trim().length > 0 && !FORBIDDEN_IN_TEXT.test(value));
+  return (
+    value === '' ||
+    (value.trim().length > 0 && !FORBIDDEN_IN_TEXT.test(value) && !LONE_SURROGATE.test(value))
+  );
 }
 
 export const MAX_DOCUMENT_IMAGE_BYTES = 5 * 1024 * 1024;

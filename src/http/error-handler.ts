@@ -69,36 +69,47 @@ function sendInternalError(request: FastifyRequest, reply: FastifyReply, error: 
   return sendAppError(reply, new AppError('internal_error', 'Internal server error.'));
 }
 
+/** The contract's response for a thrown error. */
+function respondToError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof AppError) return sendAppError(reply, error);
+  if (error instanceof FieldValidationError) return sendFieldErrors(reply, error.fields);
+  if (error instanceof StorageUnavailableError) {
+    request.log.warn({ err: error.cause }, 'database unavailable');
+    return sendAppError(
+      reply,
+      new AppError('service_unavailable', 'Service temporarily unavailable.', {
+        retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS,
+      }),
+    );
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    return sendFieldErrors(
+      reply,
+      fieldErrorsFromAjv(
+        fastifyError.validation as never,
+        fastifyError.validationContext ?? 'body',
+      ),
+    );
+  }
+  const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (known) return sendAppError(reply, known);
+  if (fastifyError.statusCode !== undefined && fastifyError.statusCode < 500) {
+    return sendAppError(reply, new AppError('bad_request', 'The request is malformed.'));
+  }
+  return sendInternalError(request, reply, error);
+}
+
 /** The one place that turns a thrown error into a response. */
 export function registerErrorHandling(app: FastifyInstance, routeMethods: RouteMethods): void {
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
-    if (error instanceof AppError) return sendAppError(reply, error);
-    if (error instanceof FieldValidationError) return sendFieldErrors(reply, error.fields);
-    if (error instanceof StorageUnavailableError) {
-      request.log.warn({ err: error.cause }, 'database unavailable');
-      return sendAppError(
-        reply,
-        new AppError('service_unavailable', 'Service temporarily unavailable.', {
-          retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS,
-        }),
-      );
+    // A bug in turning an error into a response must still answer the envelope: Fastify's
+    // fallback would send the bug's own message to the client.
+    try {
+      return respondToError(error, request, reply);
+    } catch (failure) {
+      return sendInternalError(request, reply, failure);
     }
-    const fastifyError = error as FastifyError;
-    if (fastifyError.validation) {
-      return sendFieldErrors(
-        reply,
-        fieldErrorsFromAjv(
-          fastifyError.validation as never,
-          fastifyError.validationContext ?? 'body',
-        ),
-      );
-    }
-    const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
-    if (known) return sendAppError(reply, known);
-    if (fastifyError.statusCode !== undefined && fastifyError.statusCode < 500) {
-      return sendAppError(reply, new AppError('bad_request', 'The request is malformed.'));
-    }
-    return sendInternalError(request, reply, error);
   });
 
   app.setNotFoundHandler((request, reply) => {

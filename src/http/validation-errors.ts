@@ -13,6 +13,7 @@ const FORMAT_MESSAGES: Record<string, string> = {
   'e164-phone': 'must be a valid phone number in E.164 format, e.g. +19203751411',
   'country-alpha3': 'must be a valid ISO 3166-1 alpha-3 country code, e.g. USA',
   'customer-text': 'must not be blank or contain control characters',
+  'plain-text': 'must not contain control characters',
   'document-image': 'must be a base64-encoded image of at most 5 MiB',
   'calendar-date': 'must be a valid date in YYYY-MM-DD format',
   date: 'must be a valid date in YYYY-MM-DD format',

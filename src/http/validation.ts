@@ -4,6 +4,7 @@ import type { FastifySchemaCompiler } from 'fastify';
 import {
   isCalendarDate,
   isDocumentImage,
+  isPlainText,
   isPrintableText,
   normaliseCountry,
   normalisePhone,
@@ -27,6 +28,7 @@ function createAjv(options: Options): Ajv {
   });
   addFormats.default(ajv, ['email', 'date', 'date-time']);
   ajv.addFormat('customer-text', isPrintableText);
+  ajv.addFormat('plain-text', isPlainText);
   ajv.addFormat('e164-phone', (value: string) => normalisePhone(value) !== undefined);
   ajv.addFormat('country-alpha3', (value: string) => normaliseCountry(value) !== undefined);
   ajv.addFormat('document-image', isDocumentImage);

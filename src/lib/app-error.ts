@@ -50,8 +50,15 @@ export class FieldValidationError extends Error {
   }
 }
 
+/** Field names come from the client: `constructor` or `toString` must not find Object's own. */
 export function addFieldError(errors: FieldErrors, field: string, message: string): void {
-  const messages = errors[field];
-  if (messages === undefined) errors[field] = [message];
-  else if (!messages.includes(message)) messages.push(message);
+  const messages = Object.hasOwn(errors, field) ? errors[field] : undefined;
+  if (messages === undefined) {
+    Object.defineProperty(errors, field, {
+      value: [message],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else if (!messages.includes(message)) messages.push(message);
 }

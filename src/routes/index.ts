@@ -11,6 +11,7 @@ import { registerResubmitKyc } from './kyc/resubmit-kyc.js';
 import { registerRetrieveKycStatus } from './kyc/retrieve-kyc-status.js';
 import { registerSubmitKyc } from './kyc/submit-kyc.js';
 import { registerHealth, registerReadiness } from './ops/health.js';
+import { registerMetricsRoute } from './ops/metrics.js';
 import { registerOpenApi } from './ops/openapi.js';
 import type { App, RouteContext } from './route-context.js';
 import { registerDeleteWebhook } from './webhooks/delete-webhook.js';
@@ -45,4 +46,5 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   registerHealth(app); //                   GET    /healthz
   registerReadiness(app, ctx); //           GET    /readyz
   registerOpenApi(app); //                  GET    /api/v1/openapi.json
+  registerMetricsRoute(app, ctx.metrics); // GET    /metrics
 }

@@ -12,6 +12,7 @@ import type { BusinessService } from '../businesses/business-service.js';
 import type { Config } from '../config.js';
 import type { CustomerService } from '../customers/customer-service.js';
 import type { IdempotencyGuard } from '../http/idempotency.js';
+import type { AppMetrics } from '../http/metrics.js';
 import type { KycService } from '../kyc/kyc-service.js';
 import type { Storage } from '../storage/storage.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
@@ -38,6 +39,8 @@ export interface RouteContext {
   authenticated: onRequestHookHandler[];
   /** onRequest hooks for writes: authenticated, then the Idempotency-Key check. */
   authenticatedWrite: onRequestHookHandler[];
+  /** Prometheus metrics of this app, shown by GET /metrics. */
+  metrics: AppMetrics;
 }
 
 /** OpenAPI security requirement of every authenticated route: a bearer token or the key pair. */

@@ -52,14 +52,26 @@ function withStatementCache(database: SQLite.Database): SqliteDatabase {
   };
 }
 
-export function createKysely(
-  target: DatabaseTarget,
-  options: EngineOptions,
-): Kysely<DatabaseSchema> {
+/** Connection counts for the metrics: a pg pool's, or SQLite's one connection and its queue. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+export interface Engine {
+  db: Kysely<DatabaseSchema>;
+  /** PostgreSQL only: SQLite's one connection is described by its group-commit queue instead. */
+  pool?: pg.Pool;
+}
+
+export function createKysely(target: DatabaseTarget, options: EngineOptions): Engine {
   if (target.engine === 'sqlite') {
-    return new Kysely<DatabaseSchema>({
-      dialect: new SqliteDialect({ database: withStatementCache(openSqlite(target.path)) }),
-    });
+    return {
+      db: new Kysely<DatabaseSchema>({
+        dialect: new SqliteDialect({ database: withStatementCache(openSqlite(target.path)) }),
+      }),
+    };
   }
   const pool = new pg.Pool({
     connectionString: target.url,
@@ -72,7 +84,7 @@ export function createKysely(
   // (if any) reports it, and the pool replaces the client.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  return { db: new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) }), pool };
 }
 
 /** Whether the engine takes row locks (`FOR UPDATE SKIP LOCKED`): PostgreSQL does; SQLite

@@ -43,6 +43,11 @@ export class SqliteGroupCommit {
     });
   }
 
+  /** The one connection: busy while a batch is scheduled or committing; queued transactions wait. */
+  stats(): { total: number; idle: number; waiting: number } {
+    return { total: 1, idle: this.scheduled ? 0 : 1, waiting: this.queue.length };
+  }
+
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {

@@ -1,8 +1,9 @@
 import { type Kysely, Migrator, sql } from 'kysely';
+import type pg from 'pg';
 import type { DatabaseTarget } from '../config.js';
 import { type BusinessRepository, KyselyBusinessRepository } from './business-repository.js';
 import { type CustomerRepository, KyselyCustomerRepository } from './customer-repository.js';
-import { createKysely, type EngineOptions } from './dialect.js';
+import { createKysely, type EngineOptions, type PoolStats } from './dialect.js';
 import { translated } from './errors.js';
 import { type EventRepository, KyselyEventRepository } from './event-repository.js';
 import {
@@ -45,6 +46,8 @@ export interface Storage extends Repositories {
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Connection counts, for the metrics; optional so that test doubles need not provide it. */
+  poolStats?(): PoolStats;
 }
 
 function repositoriesOn(db: Kysely<DatabaseSchema>): Repositories {
@@ -74,6 +77,7 @@ export class KyselyStorage implements Storage {
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
     readonly engine: DatabaseTarget['engine'],
+    private readonly pool?: Pick<pg.Pool, 'totalCount' | 'idleCount' | 'waitingCount'>,
   ) {
     ({
       customers: this.customers,
@@ -130,8 +134,17 @@ export class KyselyStorage implements Storage {
   close(): Promise<void> {
     return this.db.destroy();
   }
+
+  poolStats(): PoolStats {
+    if (this.pool) {
+      const { totalCount, idleCount, waitingCount } = this.pool;
+      return { total: totalCount, idle: idleCount, waiting: waitingCount };
+    }
+    return this.groupCommit?.stats() ?? { total: 1, idle: 1, waiting: 0 };
+  }
 }
 
 export function openStorage(target: DatabaseTarget, options: EngineOptions): Storage {
-  return new KyselyStorage(createKysely(target, options), target.engine);
+  const { db, pool } = createKysely(target, options);
+  return new KyselyStorage(db, target.engine, pool);
 }

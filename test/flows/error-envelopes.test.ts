@@ -533,3 +533,32 @@ describe('X-Request-Id on every response', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 });
+
+describe('500 internal_error: a bug in the error handler itself', () => {
+  it('still answers the envelope, with nothing of the bug in it', async () => {
+    // An error that looks like a validation failure but whose details break the field-map builder.
+    const broken = await createTestApp({
+      storage: storageWith({
+        customers: {
+          findLive: async () => {
+            throw Object.assign(new Error('odd'), { validation: 42 });
+          },
+        },
+      }),
+    });
+    try {
+      const business = await createBusiness(broken, 'BrokenHandler');
+      const response = await broken.app.inject({
+        method: 'GET',
+        url: `/api/v1/customer/${UNKNOWN_ID}`,
+        headers: business.auth,
+      });
+      expectError(response, 500, 'internal_error');
+      for (const leak of ['iterable', 'TypeError', 'odd', '.ts:']) {
+        expect(response.body).not.toContain(leak);
+      }
+    } finally {
+      await broken.close();
+    }
+  });
+});

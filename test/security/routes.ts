@@ -136,6 +136,7 @@ export const PUBLIC_ROUTES: readonly string[] = [
   'GET /healthz',
   'GET /readyz',
   'GET /api/v1/openapi.json',
+  'GET /metrics',
 ];
 
 export const CUSTOMER_ID_ROUTES = AUTHENTICATED_ROUTES.filter(hasCustomerId);

@@ -5,8 +5,9 @@ import { TokenSchema } from './token-schemas.js';
 
 export const LoginBodySchema = Type.Object(
   {
-    account_id: Type.String({ minLength: 1, maxLength: 255 }),
-    app_secret: Type.String({ minLength: 1, maxLength: 255 }),
+    // plain-text: NUL cannot even be sent to PostgreSQL as a parameter (it was a 500 there).
+    account_id: Type.String({ minLength: 1, maxLength: 255, format: 'plain-text' }),
+    app_secret: Type.String({ minLength: 1, maxLength: 255, format: 'plain-text' }),
   },
   { additionalProperties: false },
 );

@@ -28,6 +28,7 @@ export const ListCustomersQuerySchema = Type.Object(
     cursor: Type.Optional(
       Type.String({
         minLength: 1,
+        format: 'plain-text',
         maxLength: 512,
         description: 'next_cursor of the previous page',
       }),
@@ -35,6 +36,7 @@ export const ListCustomersQuerySchema = Type.Object(
     email: Type.Optional(
       Type.String({
         minLength: 1,
+        format: 'plain-text',
         maxLength: 254,
         description: 'substring; an exact match is listed first',
       }),
@@ -42,6 +44,7 @@ export const ListCustomersQuerySchema = Type.Object(
     search: Type.Optional(
       Type.String({
         minLength: 1,
+        format: 'plain-text',
         maxLength: 255,
         description: 'substring of name, email or phone',
       }),
