@@ -235,16 +235,33 @@ describe('hostile values in every query and path parameter', { timeout: 180_000 
     expect(last.json().data).toEqual([]);
   });
 
-  for (const route of CUSTOMER_ID_ROUTES) {
+  for (const route of CUSTOMER_ID_ROUTES.filter((r) => r.customerIdInBody)) {
+    it(`${routeName(route)}: every hostile string as the body's customer_id → 404 or a 422 naming it`, async () => {
+      for (const [kind, value] of Object.entries(HOSTILE_STRINGS)) {
+        const headers: Record<string, string> = { ...me.auth, 'idempotency-key': idempotencyKey() };
+        const request: InjectOptions = { method: route.method, url: route.path, headers };
+        request.payload = route.body?.(value);
+        const { response, body } = await probe(request, `${route.method} customer_id = ${kind}`);
+        if (response.statusCode === 422) {
+          expect(Object.keys(body.data as object), kind).toEqual(['customer_id']);
+          continue;
+        }
+        expect(response.statusCode, kind).toBe(404);
+        expect(body.data).toEqual({ error: 'Customer not found', code: 'customer_not_found' });
+      }
+    });
+  }
+
+  for (const route of CUSTOMER_ID_ROUTES.filter((r) => !r.customerIdInBody)) {
     it(`${routeName(route)}: every hostile string as the id → 404 customer_not_found`, async () => {
       for (const [kind, value] of Object.entries(HOSTILE_STRINGS)) {
         const headers: Record<string, string> = { ...me.auth, 'idempotency-key': idempotencyKey() };
         const request: InjectOptions = {
           method: route.method,
-          url: `/api/v1/customer/${percentEncoded(value)}`,
+          url: route.path.replace(':customer_id', percentEncoded(value)),
           headers,
         };
-        if (route.body) request.payload = route.body();
+        if (route.body) request.payload = route.body(value);
         const { response, body } = await probe(request, `${route.method} id = ${kind}`);
         // Past the router's 8 KiB parameter limit the URL itself is refused (over the wire,
         // Node's 16 KiB header limit refuses it first); it says nothing about any customer.
