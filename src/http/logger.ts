@@ -30,6 +30,21 @@ export const REDACTED_PATHS = [
   '*.submission',
 ];
 
+/**
+ * The request as logged: its path without the query string, because list filters (`email`,
+ * `search`) carry personal data. Headers are not logged.
+ */
+function requestForLog(request: { method?: string; url?: string; ip?: string; id?: string }) {
+  return { method: request.method, path: request.url?.split('?')[0], remoteAddress: request.ip };
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
+  return pino(
+    {
+      level,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { req: requestForLog },
+    },
+    destination,
+  );
 }
