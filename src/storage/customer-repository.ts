@@ -1,23 +1,15 @@
-import {
-  type Expression,
-  type ExpressionBuilder,
-  type Kysely,
-  type Selectable,
-  type SqlBool,
-  sql,
-} from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { exactEmailRank, hasFilter, matchesFilter } from './customer-filters.js';
+import { changedColumns, toRecord, toRow } from './customer-rows.js';
 import { translated } from './errors.js';
 import type {
   CustomerChanges,
   CustomerFilter,
   CustomerRecord,
-  CustomerStatus,
-  CustomerType,
   KycState,
-  KycStatus,
   ListPosition,
 } from './records.js';
-import type { CustomersTable, DatabaseSchema } from './schema.js';
+import type { DatabaseSchema } from './schema.js';
 
 /** Customers of one business at a time: every method takes the business id first. */
 export interface CustomerRepository {
@@ -58,124 +50,8 @@ export interface ListedCustomer {
   exact: 0 | 1;
 }
 
-type CustomerRow = Selectable<CustomersTable>;
-
 /** 20 columns a row: 1000 rows stay under every engine's parameter limit. */
 const BULK_ROWS_PER_STATEMENT = 1000;
-type CustomerQuery = ExpressionBuilder<DatabaseSchema, 'customers'>;
-
-function toRecord(row: Omit<CustomerRow, 'email_lower' | 'name_lower'>): CustomerRecord {
-  return {
-    businessId: row.business_id,
-    customerId: row.customer_id,
-    name: row.customer_name,
-    email: row.customer_email,
-    phone: row.customer_phone,
-    country: row.customer_country,
-    address: row.customer_address === null ? null : JSON.parse(row.customer_address),
-    // Only the service writes these columns, always with values of these types.
-    type: row.customer_type as CustomerType,
-    status: row.customer_status as CustomerStatus,
-    kycStatus: row.customer_kyc_status as KycStatus,
-    kycRejectReason: row.customer_kyc_reject_reason,
-    canCreateVc: Number(row.can_create_vc) === 1 ? 1 : 0,
-    canCreateVa: Number(row.can_create_va) === 1 ? 1 : 0,
-    kycVerifiedDate: row.kyc_verified_date,
-    identityDocument: row.identity_document,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toRow(customer: CustomerRecord): CustomerRow {
-  return {
-    business_id: customer.businessId,
-    customer_id: customer.customerId,
-    customer_name: customer.name,
-    customer_email: customer.email,
-    email_lower: customer.email.toLowerCase(),
-    name_lower: customer.name.toLowerCase(),
-    customer_phone: customer.phone,
-    customer_country: customer.country,
-    customer_address: customer.address === null ? null : JSON.stringify(customer.address),
-    customer_type: customer.type,
-    customer_status: customer.status,
-    customer_kyc_status: customer.kycStatus,
-    customer_kyc_reject_reason: customer.kycRejectReason,
-    can_create_vc: customer.canCreateVc,
-    can_create_va: customer.canCreateVa,
-    kyc_verified_date: customer.kycVerifiedDate,
-    identity_document: customer.identityDocument,
-    created_at: customer.createdAt,
-    updated_at: customer.updatedAt,
-    deleted_at: null,
-  };
-}
-
-function changedColumns(changes: CustomerChanges): Partial<CustomerRow> {
-  const columns: Partial<CustomerRow> = { updated_at: changes.updatedAt };
-  if (changes.name !== undefined) {
-    columns.customer_name = changes.name;
-    columns.name_lower = changes.name.toLowerCase();
-  }
-  if (changes.email !== undefined) {
-    columns.customer_email = changes.email;
-    columns.email_lower = changes.email.toLowerCase();
-  }
-  if (changes.phone !== undefined) columns.customer_phone = changes.phone;
-  if (changes.country !== undefined) columns.customer_country = changes.country;
-  if (changes.address !== undefined) {
-    columns.customer_address = changes.address === null ? null : JSON.stringify(changes.address);
-  }
-  if (changes.type !== undefined) columns.customer_type = changes.type;
-  if (changes.identityDocument !== undefined) columns.identity_document = changes.identityDocument;
-  return columns;
-}
-
-/** `%`, `_` and the escape character itself are literal in a user's substring. */
-function containsPattern(value: string): string {
-  return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
-function contains(column: Expression<unknown>, value: string): Expression<SqlBool> {
-  return sql<SqlBool>`${column} like ${containsPattern(value)} escape '\\'`;
-}
-
-function exactEmailRank(filter: CustomerFilter) {
-  return filter.email === undefined
-    ? sql<number>`0`
-    : sql<number>`case when email_lower = ${filter.email} then 1 else 0 end`;
-}
-
-function matchesFilter(filter: CustomerFilter) {
-  return (eb: CustomerQuery) => {
-    const conditions: Expression<SqlBool>[] = [eb('deleted_at', 'is', null)];
-    if (filter.email !== undefined) conditions.push(contains(sql.ref('email_lower'), filter.email));
-    if (filter.search !== undefined) {
-      conditions.push(
-        eb.or([
-          contains(sql.ref('name_lower'), filter.search),
-          contains(sql.ref('email_lower'), filter.search),
-          contains(sql.ref('customer_phone'), filter.search),
-        ]),
-      );
-    }
-    if (filter.country !== undefined) conditions.push(eb('customer_country', '=', filter.country));
-    if (filter.status !== undefined) conditions.push(eb('customer_status', '=', filter.status));
-    if (filter.kycStatus !== undefined) {
-      conditions.push(eb('customer_kyc_status', '=', filter.kycStatus));
-    }
-    if (filter.type !== undefined) conditions.push(eb('customer_type', '=', filter.type));
-    if (filter.createdFrom !== undefined)
-      conditions.push(eb('created_at', '>=', filter.createdFrom));
-    if (filter.createdTo !== undefined) conditions.push(eb('created_at', '<=', filter.createdTo));
-    return eb.and(conditions);
-  };
-}
-
-function hasFilter(filter: CustomerFilter): boolean {
-  return Object.values(filter).some((value) => value !== undefined);
-}
 
 export class KyselyCustomerRepository implements CustomerRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
