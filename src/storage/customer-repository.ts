@@ -190,19 +190,21 @@ export class KyselyCustomerRepository implements CustomerRepository {
         .where(matchesFilter(filter));
       const after = position.after;
       if (after !== undefined) {
-        query = query.where((eb) =>
-          eb.or([
+        query = query.where((eb) => {
+          const olderThanCursor = eb(
+            eb.refTuple('created_at', 'customer_id'),
+            '<',
+            eb.tuple(after.createdAt, after.customerId),
+          );
+          // Without the exact-email rank the condition must stay a bare row-value comparison:
+          // wrapped in an OR, SQLite no longer seeks the index to the cursor and a deep page
+          // would cost as much as all the pages before it.
+          if (filter.email === undefined) return olderThanCursor;
+          return eb.or([
             eb(rank, '<', after.exact),
-            eb.and([
-              eb(rank, '=', after.exact),
-              eb(
-                eb.refTuple('created_at', 'customer_id'),
-                '<',
-                eb.tuple(after.createdAt, after.customerId),
-              ),
-            ]),
-          ]),
-        );
+            eb.and([eb(rank, '=', after.exact), olderThanCursor]),
+          ]);
+        });
       }
       if (filter.email !== undefined) query = query.orderBy(rank, 'desc');
       query = query
