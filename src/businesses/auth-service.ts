@@ -108,13 +108,15 @@ export class AuthService {
     appSecret: string,
     clientAddress: string,
   ): Promise<string | undefined> {
-    const attempt = await this.throttle.attempt(accountId, clientAddress);
-    const business = await this.storage.businesses.findByAccountId(accountId);
-    // Hash even when the account is unknown, so timing does not tell the two apart.
-    const matches = secretMatches(appSecret, business?.secretHash ?? '0'.repeat(64));
-    if (business === undefined || !matches) return undefined;
-    await attempt.succeeded();
-    return business.businessId;
+    let businessId: string | undefined;
+    await this.throttle.guard(accountId, clientAddress, async () => {
+      const business = await this.storage.businesses.findByAccountId(accountId);
+      // Hash even when the account is unknown, so timing does not tell the two apart.
+      const matches = secretMatches(appSecret, business?.secretHash ?? '0'.repeat(64));
+      businessId = matches ? business?.businessId : undefined;
+      return businessId !== undefined;
+    });
+    return businessId;
   }
 
   private async issue(repos: Repositories, businessId: string): Promise<IssuedToken> {

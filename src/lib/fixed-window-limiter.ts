@@ -11,8 +11,6 @@ export interface WindowCount {
 export interface RateLimitStore {
   /** Adds one event to the key's current window and returns the window's count. */
   increment(key: string, windowMs: number, nowMs: number): Promise<WindowCount>;
-  /** Takes one event back from the window that `nowMs` fell in (no-op once it has ended). */
-  decrement(key: string, windowMs: number, nowMs: number): Promise<void>;
   /** The key's current window without adding to it. */
   peek(key: string, windowMs: number, nowMs: number): Promise<WindowCount>;
   close(): Promise<void>;
@@ -28,12 +26,6 @@ export class MemoryRateLimitStore implements RateLimitStore {
     window.count += 1;
     this.windows.set(key, window);
     return { ...window };
-  }
-
-  async decrement(key: string, windowMs: number, nowMs: number): Promise<void> {
-    const window = this.windows.get(key);
-    const sameWindow = window?.resetAt === (Math.floor(nowMs / windowMs) + 1) * windowMs;
-    if (window !== undefined && sameWindow && window.count > 0) window.count -= 1;
   }
 
   async peek(key: string, windowMs: number, nowMs: number): Promise<WindowCount> {

@@ -36,15 +36,6 @@ export class RedisRateLimitStore implements RateLimitStore {
     }
   }
 
-  async decrement(key: string, windowMs: number, nowMs: number): Promise<void> {
-    const { name } = this.window(key, windowMs, nowMs);
-    try {
-      await this.redis.decr(name);
-    } catch (error) {
-      throw new StorageUnavailableError(error);
-    }
-  }
-
   async peek(key: string, windowMs: number, nowMs: number): Promise<WindowCount> {
     const { name, resetAt } = this.window(key, windowMs, nowMs);
     try {
