@@ -13,6 +13,7 @@ import { createAuthenticate } from './http/authenticate.js';
 import { registerErrorHandling, sendAppError } from './http/error-handler.js';
 import { IdempotencyGuard, requireIdempotencyKey } from './http/idempotency.js';
 import { registerJsonBodyParser } from './http/json-body-parser.js';
+import { lazyRequestLogger } from './http/logger.js';
 import { registerMetrics } from './http/metrics.js';
 import { createRateLimit } from './http/rate-limit.js';
 import { requestIdFor } from './http/request-id.js';
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config, storage, clock, secrets } = deps;
   const app = Fastify({
     loggerInstance: deps.logger,
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdFor,
     trustProxy: false,

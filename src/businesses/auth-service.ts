@@ -5,7 +5,7 @@ import {
   newTokenId,
   type SigningKey,
   signToken,
-  verifyToken,
+  TokenVerifier,
 } from '../lib/jwt.js';
 import { secretMatches } from '../lib/secrets.js';
 import { toEpochSeconds, toTimestamp } from '../lib/timestamps.js';
@@ -35,7 +35,7 @@ const unauthenticated = () => new AppError('unauthenticated', 'Unauthenticated.'
 
 /** Logins, tokens and the X-Api-Key pair. Every failure looks the same from outside. */
 export class AuthService {
-  private readonly verificationKeys: readonly SigningKey[];
+  private readonly tokens: TokenVerifier;
 
   constructor(
     private readonly storage: Storage,
@@ -43,7 +43,10 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
     private readonly settings: AuthSettings,
   ) {
-    this.verificationKeys = [settings.signingKeys.current, ...settings.signingKeys.previous];
+    this.tokens = new TokenVerifier(
+      [settings.signingKeys.current, ...settings.signingKeys.previous],
+      settings.issuer,
+    );
   }
 
   async login(accountId: string, appSecret: string, clientAddress: string): Promise<IssuedToken> {
@@ -67,9 +70,9 @@ export class AuthService {
 
   async authenticateBearer(token: string): Promise<Principal> {
     const now = this.clock.now();
-    let claims: ReturnType<typeof verifyToken>;
+    let claims: ReturnType<TokenVerifier['verify']>;
     try {
-      claims = verifyToken(token, this.verificationKeys, this.settings.issuer, toEpochSeconds(now));
+      claims = this.tokens.verify(token, toEpochSeconds(now));
     } catch (error) {
       if (error instanceof InvalidTokenError) throw unauthenticated();
       throw error;

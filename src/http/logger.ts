@@ -1,4 +1,10 @@
-import pino, { type DestinationStream, type Logger } from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
+import pino, {
+  type Bindings,
+  type ChildLoggerOptions,
+  type DestinationStream,
+  type Logger,
+} from 'pino';
 
 /**
  * Paths never written to a log: credentials, tokens and identity documents, wherever they show
@@ -47,4 +53,57 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     destination,
   );
+}
+
+type LevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * Fastify gives every request a child logger, and pino builds a child eagerly (serialising and
+ * redacting its bindings): a measurable share of a request that, at the default level, logs
+ * nothing when it succeeds. This child is built on its first call at an enabled level.
+ */
+class LazyChildLogger {
+  readonly level: string;
+  private readonly threshold: number;
+  private built: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {
+    this.level = options.level ?? parent.level;
+    this.threshold = pino.levels.values[this.level] ?? Number.POSITIVE_INFINITY;
+  }
+
+  fatal = (...args: unknown[]) => this.log('fatal', args);
+  error = (...args: unknown[]) => this.log('error', args);
+  warn = (...args: unknown[]) => this.log('warn', args);
+  info = (...args: unknown[]) => this.log('info', args);
+  debug = (...args: unknown[]) => this.log('debug', args);
+  trace = (...args: unknown[]) => this.log('trace', args);
+  silent = () => {};
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.logger().child(bindings, options);
+  }
+
+  private log(level: LevelName, args: unknown[]): void {
+    if ((pino.levels.values[level] ?? 0) < this.threshold) return;
+    (this.logger()[level] as (...logArgs: unknown[]) => void)(...args);
+  }
+
+  private logger(): FastifyBaseLogger {
+    this.built ??= this.parent.child(this.bindings, this.options);
+    return this.built;
+  }
+}
+
+/** Fastify's `childLoggerFactory`: request loggers built on first use. */
+export function lazyRequestLogger(
+  logger: FastifyBaseLogger,
+  bindings: Bindings,
+  options: ChildLoggerOptions,
+): FastifyBaseLogger {
+  return new LazyChildLogger(logger, bindings, options) as unknown as FastifyBaseLogger;
 }

@@ -89,7 +89,41 @@ export function verifyToken(
   if (typeof sub !== 'string' || typeof jti !== 'string') throw new InvalidTokenError('claims');
   if (!isInteger(iat) || !isInteger(nbf) || !isInteger(exp)) throw new InvalidTokenError('claims');
   if (iss !== issuer) throw new InvalidTokenError('issuer');
-  if (nbf > nowSeconds) throw new InvalidTokenError('not yet valid');
-  if (exp <= nowSeconds) throw new InvalidTokenError('expired');
-  return { sub, iss, iat, nbf, exp, jti };
+  const verified = { sub, iss, iat, nbf, exp, jti };
+  checkTimeClaims(verified, nowSeconds);
+  return verified;
+}
+
+function checkTimeClaims(claims: AccessTokenClaims, nowSeconds: number): void {
+  if (claims.nbf > nowSeconds) throw new InvalidTokenError('not yet valid');
+  if (claims.exp <= nowSeconds) throw new InvalidTokenError('expired');
+}
+
+const MAX_REMEMBERED_TOKENS = 10_000;
+
+/**
+ * `verifyToken` that remembers the tokens it has verified: a client sends the same token with
+ * thousands of requests, and each verification costs an HMAC and two JSON parses. Only what the
+ * token's bytes say is remembered — the time claims are checked again on every use (and the
+ * caller still checks revocation every time). Bounded: full, it starts over.
+ */
+export class TokenVerifier {
+  private readonly verified = new Map<string, AccessTokenClaims>();
+
+  constructor(
+    private readonly keys: readonly SigningKey[],
+    private readonly issuer: string,
+  ) {}
+
+  verify(token: string, nowSeconds: number): AccessTokenClaims {
+    const remembered = this.verified.get(token);
+    if (remembered !== undefined) {
+      checkTimeClaims(remembered, nowSeconds);
+      return remembered;
+    }
+    const claims = verifyToken(token, this.keys, this.issuer, nowSeconds);
+    if (this.verified.size >= MAX_REMEMBERED_TOKENS) this.verified.clear();
+    this.verified.set(token, claims);
+    return claims;
+  }
 }

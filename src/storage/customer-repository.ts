@@ -1,7 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import { exactEmailRank, hasFilter, matchesFilter } from './customer-filters.js';
-import { changedColumns, toRecord, toRow } from './customer-rows.js';
+import { type CustomerRow, changedColumns, toRecord, toRow } from './customer-rows.js';
 import { translated } from './errors.js';
+import type { Reads, ReadTemplate } from './prepared-reads.js';
 import type {
   CustomerChanges,
   CustomerFilter,
@@ -53,8 +54,20 @@ export interface ListedCustomer {
 /** 20 columns a row: 1000 rows stay under every engine's parameter limit. */
 const BULK_ROWS_PER_STATEMENT = 1000;
 
+/** The seed's endpoint: read on every retrieve, and before every change. */
+const liveCustomer: ReadTemplate<CustomerRow> = (db, param) =>
+  db
+    .selectFrom('customers')
+    .selectAll()
+    .where('business_id', '=', param<string>(0))
+    .where('customer_id', '=', param<string>(1))
+    .where('deleted_at', 'is', null);
+
 export class KyselyCustomerRepository implements CustomerRepository {
-  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly reads: Reads,
+  ) {}
 
   insert(customer: CustomerRecord): Promise<void> {
     return translated(async () => {
@@ -77,17 +90,9 @@ export class KyselyCustomerRepository implements CustomerRepository {
     });
   }
 
-  findLive(businessId: string, customerId: string): Promise<CustomerRecord | undefined> {
-    return translated(async () => {
-      const row = await this.db
-        .selectFrom('customers')
-        .selectAll()
-        .where('business_id', '=', businessId)
-        .where('customer_id', '=', customerId)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
-      return row === undefined ? undefined : toRecord(row);
-    });
+  async findLive(businessId: string, customerId: string): Promise<CustomerRecord | undefined> {
+    const row = await this.reads.first(liveCustomer, [businessId, customerId]);
+    return row === undefined ? undefined : toRecord(row);
   }
 
   isEmailTaken(businessId: string, email: string, exceptCustomerId?: string): Promise<boolean> {

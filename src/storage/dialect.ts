@@ -32,11 +32,18 @@ export function openSqlite(path: string): SQLite.Database {
 
 const MAX_CACHED_STATEMENTS = 500;
 
+/** The one SQLite connection, as Kysely and the prepared reads (prepared-reads.ts) use it. */
+export interface SqliteStatements extends SqliteDatabase {
+  prepare(sql: string): SQLite.Statement;
+  /** Whether a transaction is open on the connection right now. */
+  readonly inTransaction: boolean;
+}
+
 /**
  * Kysely prepares every query anew; preparing costs more than running a primary-key read. The
  * application issues a small, fixed set of SQL texts, so their prepared statements are kept.
  */
-function withStatementCache(database: SQLite.Database): SqliteDatabase {
+function withStatementCache(database: SQLite.Database): SqliteStatements {
   const statements = new Map<string, SQLite.Statement>();
   return {
     prepare(sql: string) {
@@ -47,6 +54,9 @@ function withStatementCache(database: SQLite.Database): SqliteDatabase {
         statements.set(sql, statement);
       }
       return statement;
+    },
+    get inTransaction() {
+      return database.inTransaction;
     },
     close: () => database.close(),
   };
@@ -59,18 +69,17 @@ export interface PoolStats {
   waiting: number;
 }
 
-export interface Engine {
-  db: Kysely<DatabaseSchema>;
-  /** PostgreSQL only: SQLite's one connection is described by its group-commit queue instead. */
-  pool?: pg.Pool;
-}
+export type Engine =
+  | { engine: 'sqlite'; db: Kysely<DatabaseSchema>; statements: SqliteStatements }
+  | { engine: 'postgres'; db: Kysely<DatabaseSchema>; pool: pg.Pool };
 
 export function createKysely(target: DatabaseTarget, options: EngineOptions): Engine {
   if (target.engine === 'sqlite') {
+    const statements = withStatementCache(openSqlite(target.path));
     return {
-      db: new Kysely<DatabaseSchema>({
-        dialect: new SqliteDialect({ database: withStatementCache(openSqlite(target.path)) }),
-      }),
+      engine: 'sqlite',
+      db: new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: statements }) }),
+      statements,
     };
   }
   const pool = new pg.Pool({
@@ -84,7 +93,11 @@ export function createKysely(target: DatabaseTarget, options: EngineOptions): En
   // (if any) reports it, and the pool replaces the client.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  return { db: new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) }), pool };
+  return {
+    engine: 'postgres',
+    db: new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) }),
+    pool,
+  };
 }
 
 /** Whether the engine takes row locks (`FOR UPDATE SKIP LOCKED`): PostgreSQL does; SQLite

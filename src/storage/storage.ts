@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { DatabaseTarget } from '../config.js';
 import { type BusinessRepository, KyselyBusinessRepository } from './business-repository.js';
 import { type CustomerRepository, KyselyCustomerRepository } from './customer-repository.js';
-import { createKysely, type EngineOptions, type PoolStats } from './dialect.js';
+import { createKysely, type Engine, type EngineOptions, type PoolStats } from './dialect.js';
 import { translated } from './errors.js';
 import { type EventRepository, KyselyEventRepository } from './event-repository.js';
 import {
@@ -12,6 +12,13 @@ import {
 } from './idempotency-repository.js';
 import { type KycRepository, KyselyKycRepository } from './kyc-repository.js';
 import { migrationProvider } from './migrations/index.js';
+import {
+  KyselyReads,
+  PostgresReads,
+  type Reads,
+  SqliteReads,
+  TemplateCompiler,
+} from './prepared-reads.js';
 import type { DatabaseSchema } from './schema.js';
 import { SqliteGroupCommit } from './sqlite-group-commit.js';
 import { KyselyTokenRepository, type TokenRepository } from './token-repository.js';
@@ -50,12 +57,13 @@ export interface Storage extends Repositories {
   poolStats?(): PoolStats;
 }
 
-function repositoriesOn(db: Kysely<DatabaseSchema>): Repositories {
+/** `reads` runs the hot read templates; inside a transaction, on the transaction's `db`. */
+function repositoriesOn(db: Kysely<DatabaseSchema>, reads: Reads): Repositories {
   return {
-    customers: new KyselyCustomerRepository(db),
+    customers: new KyselyCustomerRepository(db, reads),
     events: new KyselyEventRepository(db),
     businesses: new KyselyBusinessRepository(db),
-    tokens: new KyselyTokenRepository(db),
+    tokens: new KyselyTokenRepository(db, reads),
     idempotency: new KyselyIdempotencyRepository(db),
     webhookEndpoints: new KyselyWebhookEndpointRepository(db),
     webhookDeliveries: new KyselyWebhookDeliveryRepository(db),
@@ -72,13 +80,23 @@ export class KyselyStorage implements Storage {
   readonly webhookEndpoints: WebhookEndpointRepository;
   readonly webhookDeliveries: WebhookDeliveryRepository;
   readonly kyc: KycRepository;
+  readonly engine: DatabaseTarget['engine'];
+  private readonly db: Kysely<DatabaseSchema>;
+  private readonly pool: pg.Pool | undefined;
   private readonly groupCommit: SqliteGroupCommit | undefined;
+  private readonly repositoriesInTransaction: (trx: Kysely<DatabaseSchema>) => Repositories;
 
-  constructor(
-    private readonly db: Kysely<DatabaseSchema>,
-    readonly engine: DatabaseTarget['engine'],
-    private readonly pool?: Pick<pg.Pool, 'totalCount' | 'idleCount' | 'waitingCount'>,
-  ) {
+  constructor(engine: Engine) {
+    this.engine = engine.engine;
+    this.db = engine.db;
+    const compiler = new TemplateCompiler(engine.db);
+    this.repositoriesInTransaction = (trx) => repositoriesOn(trx, new KyselyReads(trx, compiler));
+    // Outside transactions the hot reads go straight to the engine (prepared-reads.ts).
+    const reads =
+      engine.engine === 'sqlite'
+        ? new SqliteReads(engine.statements, compiler, new KyselyReads(engine.db, compiler))
+        : new PostgresReads(engine.pool, compiler);
+    this.pool = engine.engine === 'postgres' ? engine.pool : undefined;
     ({
       customers: this.customers,
       events: this.events,
@@ -88,15 +106,20 @@ export class KyselyStorage implements Storage {
       webhookEndpoints: this.webhookEndpoints,
       webhookDeliveries: this.webhookDeliveries,
       kyc: this.kyc,
-    } = repositoriesOn(db));
+    } = repositoriesOn(engine.db, reads));
     // SQLite has one writer and pays an fsync per commit: batch commits. PostgreSQL runs
     // transactions concurrently on its pool and batches WAL flushes itself.
-    this.groupCommit = engine === 'sqlite' ? new SqliteGroupCommit(db, repositoriesOn) : undefined;
+    this.groupCommit =
+      engine.engine === 'sqlite'
+        ? new SqliteGroupCommit(engine.db, this.repositoriesInTransaction)
+        : undefined;
   }
 
   transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
     if (this.groupCommit) return translated(() => this.groupCommit!.run(work));
-    return translated(() => this.db.transaction().execute((trx) => work(repositoriesOn(trx))));
+    return translated(() =>
+      this.db.transaction().execute((trx) => work(this.repositoriesInTransaction(trx))),
+    );
   }
 
   async migrate(): Promise<void> {
@@ -145,6 +168,5 @@ export class KyselyStorage implements Storage {
 }
 
 export function openStorage(target: DatabaseTarget, options: EngineOptions): Storage {
-  const { db, pool } = createKysely(target, options);
-  return new KyselyStorage(db, target.engine, pool);
+  return new KyselyStorage(createKysely(target, options));
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { translated } from './errors.js';
+import type { Reads, ReadTemplate } from './prepared-reads.js';
 import type { AccessTokenRecord } from './records.js';
 import type { DatabaseSchema } from './schema.js';
 
@@ -15,8 +16,21 @@ export interface TokenRepository {
   deleteExpired(before: string): Promise<number>;
 }
 
+/** Checked on every authenticated request. */
+const activeToken: ReadTemplate<{ jti: string }> = (db, param) =>
+  db
+    .selectFrom('access_tokens')
+    .select('jti')
+    .where('business_id', '=', param<string>(0))
+    .where('jti', '=', param<string>(1))
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', param<string>(2));
+
 export class KyselyTokenRepository implements TokenRepository {
-  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly reads: Reads,
+  ) {}
 
   insert(token: AccessTokenRecord): Promise<void> {
     return translated(async () => {
@@ -33,18 +47,8 @@ export class KyselyTokenRepository implements TokenRepository {
     });
   }
 
-  isActive(businessId: string, jti: string, now: string): Promise<boolean> {
-    return translated(async () => {
-      const row = await this.db
-        .selectFrom('access_tokens')
-        .select('jti')
-        .where('business_id', '=', businessId)
-        .where('jti', '=', jti)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
-      return row !== undefined;
-    });
+  async isActive(businessId: string, jti: string, now: string): Promise<boolean> {
+    return (await this.reads.first(activeToken, [businessId, jti, now])) !== undefined;
   }
 
   revoke(businessId: string, jti: string, at: string): Promise<boolean> {

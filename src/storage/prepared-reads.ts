@@ -1,0 +1,185 @@
+import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
+import type pg from 'pg';
+import type { SqliteStatements } from './dialect.js';
+import { translated } from './errors.js';
+import type { DatabaseSchema } from './schema.js';
+
+/** Stands for the value at `index` of the values a template is run with. */
+export type Param = <T>(index: number) => T;
+
+/**
+ * A read query written once with Kysely's builder, `param(i)` standing where the i-th value goes.
+ * Templates must be module-level constants: each is compiled once per engine and then only run
+ * with new values. On the hot paths (authentication, retrieve, list) building and compiling a
+ * query, and Kysely's executor around it, cost more than the database's own work.
+ */
+export type ReadTemplate<Row> = (db: Kysely<DatabaseSchema>, param: Param) => Compilable<Row>;
+
+/** Runs read templates. */
+export interface Reads {
+  all<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row[]>;
+  first<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row | undefined>;
+}
+
+interface CompiledTemplate {
+  sql: string;
+  bind(values: readonly unknown[]): unknown[];
+}
+
+const MARKER = '\u0000param:';
+
+/** Compiles templates for one engine (SQL text differs by dialect), once each. */
+export class TemplateCompiler {
+  private readonly compiled = new Map<ReadTemplate<unknown>, CompiledTemplate>();
+
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  compile(template: ReadTemplate<unknown>): CompiledTemplate {
+    let compiled = this.compiled.get(template);
+    if (compiled === undefined) {
+      compiled = this.compileNew(template);
+      this.compiled.set(template, compiled);
+    }
+    return compiled;
+  }
+
+  private compileNew(template: ReadTemplate<unknown>): CompiledTemplate {
+    const param: Param = (index) => `${MARKER}${index}` as never;
+    const { sql, parameters } = template(this.db, param).compile();
+    // For each compiled parameter: the index of the value that fills it, or -1 for a constant.
+    const slots = parameters.map((value) => {
+      if (typeof value !== 'string' || !value.includes(MARKER)) return -1;
+      if (!value.startsWith(MARKER)) {
+        // e.g. `%${param(0)}%`: the template must take the finished value as its parameter.
+        throw new Error(`A read template changed a parameter instead of passing it: ${sql}`);
+      }
+      return Number(value.slice(MARKER.length));
+    });
+    const arity = Math.max(-1, ...slots) + 1;
+    return {
+      sql,
+      bind(values) {
+        if (values.length !== arity) {
+          throw new Error(`Read template takes ${arity} values, got ${values.length}: ${sql}`);
+        }
+        return slots.map((slot, i) => (slot === -1 ? parameters[i] : values[slot]));
+      },
+    };
+  }
+}
+
+/** Through Kysely on `db`: what runs inside a transaction, on the transaction's connection. */
+export class KyselyReads implements Reads {
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly compiler: TemplateCompiler,
+  ) {}
+
+  all<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row[]> {
+    const { sql, bind } = this.compiler.compile(template as ReadTemplate<unknown>);
+    return translated(async () => {
+      const result = await this.db.executeQuery<Row>(CompiledQuery.raw(sql, bind(values)));
+      return result.rows as Row[];
+    });
+  }
+
+  async first<Row>(
+    template: ReadTemplate<Row>,
+    values: readonly unknown[],
+  ): Promise<Row | undefined> {
+    return (await this.all(template, values))[0];
+  }
+}
+
+/**
+ * Straight on better-sqlite3's prepared statements (synchronous, so without Kysely's connection
+ * mutex). While a transaction is open on the one connection — a group commit waiting between two
+ * of its statements — a read here would see that transaction's uncommitted writes, so it goes
+ * through Kysely instead and waits for the connection like any other query.
+ */
+export class SqliteReads implements Reads {
+  constructor(
+    private readonly statements: SqliteStatements,
+    private readonly compiler: TemplateCompiler,
+    private readonly whileInTransaction: Reads,
+  ) {}
+
+  all<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row[]> {
+    if (this.statements.inTransaction) return this.whileInTransaction.all(template, values);
+    return this.run(template, (statement, bound) => statement.all(...bound) as Row[], values);
+  }
+
+  first<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row | undefined> {
+    if (this.statements.inTransaction) return this.whileInTransaction.first(template, values);
+    return this.run(
+      template,
+      (statement, bound) => statement.get(...bound) as Row | undefined,
+      values,
+    );
+  }
+
+  private run<Result>(
+    template: ReadTemplate<unknown>,
+    execute: (statement: ReturnType<SqliteStatements['prepare']>, bound: unknown[]) => Result,
+    values: readonly unknown[],
+  ): Promise<Result> {
+    return translated(async () => {
+      const { sql, bind } = this.compiler.compile(template);
+      return execute(this.statements.prepare(sql), bind(values));
+    });
+  }
+}
+
+/** PostgreSQL reports this when a prepared statement's tables changed shape (a migration). */
+const CACHED_PLAN_CHANGED = '0A000';
+
+/**
+ * As named prepared statements on the pool: PostgreSQL parses and plans each text once per
+ * connection instead of on every query (that was most of a primary-key read's cost).
+ */
+export class PostgresReads implements Reads {
+  private readonly names = new Map<string, string>();
+  private statementsNamed = 0;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly compiler: TemplateCompiler,
+  ) {}
+
+  async all<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row[]> {
+    const { sql, bind } = this.compiler.compile(template as ReadTemplate<unknown>);
+    const bound = bind(values);
+    return translated(async () => {
+      try {
+        return (await this.pool.query({ name: this.nameOf(sql), text: sql, values: bound })).rows;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== CACHED_PLAN_CHANGED) throw error;
+        // A migration changed a table under a statement prepared before it: prepare it afresh,
+        // under a new name, on every connection.
+        this.names.set(sql, this.newName());
+        return (await this.pool.query({ name: this.nameOf(sql), text: sql, values: bound })).rows;
+      }
+    });
+  }
+
+  async first<Row>(
+    template: ReadTemplate<Row>,
+    values: readonly unknown[],
+  ): Promise<Row | undefined> {
+    return (await this.all(template, values))[0];
+  }
+
+  private nameOf(sql: string): string {
+    let name = this.names.get(sql);
+    if (name === undefined) {
+      name = this.newName();
+      this.names.set(sql, name);
+    }
+    return name;
+  }
+
+  private newName(): string {
+    this.statementsNamed += 1;
+    return `read_${this.statementsNamed}`;
+  }
+}
