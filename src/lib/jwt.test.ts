@@ -18,6 +18,7 @@ import {
   type SigningKey,
   signingKeyFrom,
   signToken,
+  TokenVerifier,
   verifyToken,
 } from './jwt.js';
 
@@ -367,5 +368,29 @@ describe('verifyToken refuses', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('TokenVerifier (remembers verified tokens)', () => {
+  it('checks the time claims again on every use of a remembered token', () => {
+    const verifier = new TokenVerifier([KEY], ISSUER);
+    const token = signToken(claims({ nbf: NOW, exp: NOW + 600 }), KEY);
+    expect(verifier.verify(token, NOW).exp).toBe(NOW + 600);
+    expect(verifier.verify(token, NOW + 599).exp).toBe(NOW + 600);
+    expect(() => verifier.verify(token, NOW + 600)).toThrow(InvalidTokenError);
+    expect(() => verifier.verify(token, NOW - 1)).toThrow(InvalidTokenError);
+  });
+
+  it('never accepts what plain verification refuses, remembered tokens or not', () => {
+    const verifier = new TokenVerifier([KEY], ISSUER);
+    const token = signToken(claims(), KEY);
+    verifier.verify(token, NOW);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const otherSignature = `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(() => verifier.verify(`${header}.${payload}.${otherSignature}`, NOW)).toThrow(
+      InvalidTokenError,
+    );
+    const otherKey = new TokenVerifier([signingKeyFrom('another secret')], ISSUER);
+    expect(() => otherKey.verify(token, NOW)).toThrow(InvalidTokenError);
   });
 });

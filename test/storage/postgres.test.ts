@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStorage } from '../../src/storage/storage.js';
 import { createPostgresSchema, type PostgresSchema, skipReason } from '../helpers/databases.js';
@@ -32,6 +33,32 @@ describe.skipIf(reason)('PostgreSQL: one database, several schemas', () => {
     } finally {
       await Promise.all(storages.map((storage) => storage.close()));
       await Promise.all(schemas.map((s) => s.drop()));
+    }
+  });
+});
+
+describe.skipIf(reason)('PostgreSQL: prepared reads', () => {
+  it('keep working when a migration changes a table under a statement prepared before it', async () => {
+    const schema = await createPostgresSchema();
+    const storage = openStorage(
+      { engine: 'postgres', url: schema.url },
+      { poolSize: 1, statementTimeoutMs: 5000 },
+    );
+    const client = new pg.Client({ connectionString: schema.url });
+    try {
+      await storage.migrate();
+      const business = '0190a6f4-0000-7000-8000-00000000000a';
+      const id = '0190a6f4-0000-7000-8000-0000000000c1';
+      expect(await storage.customers.findLive(business, id)).toBeUndefined();
+      await client.connect();
+      // `select *` now returns another column: PostgreSQL refuses the old prepared plan (0A000).
+      await client.query('alter table customers add column later_column text');
+      expect(await storage.customers.findLive(business, id)).toBeUndefined();
+      expect(await storage.customers.findLive(business, id)).toBeUndefined();
+    } finally {
+      await client.end();
+      await storage.close();
+      await schema.drop();
     }
   });
 });

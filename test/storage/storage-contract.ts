@@ -86,6 +86,37 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(await storage.customers.findLive(BUSINESS_B, stored.customerId)).toBeUndefined();
     });
 
+    it('a read outside a transaction never sees its uncommitted writes, and sees them once committed', async () => {
+      const rolledBack = customer(BUSINESS_A);
+      const committed = customer(BUSINESS_A);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let inserted!: () => void;
+      const insertDone = new Promise<void>((resolve) => {
+        inserted = resolve;
+      });
+      const failing = storage.transaction(async (repos) => {
+        await repos.customers.insert(rolledBack);
+        inserted();
+        // Hold the transaction open across event-loop turns, as a slow unit would.
+        await gate;
+        throw new Error('rolled back on purpose');
+      });
+      await insertDone;
+      const readDuring = storage.customers.findLive(BUSINESS_A, rolledBack.customerId);
+      const tokenDuring = storage.tokens.isActive(BUSINESS_A, 'no-such-token', nextTimestamp());
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      release();
+      await expect(failing).rejects.toThrow('rolled back on purpose');
+      expect(await readDuring).toBeUndefined();
+      expect(await tokenDuring).toBe(false);
+
+      await storage.transaction((repos) => repos.customers.insert(committed));
+      expect(await storage.customers.findLive(BUSINESS_A, committed.customerId)).toEqual(committed);
+    });
+
     it('refuses a second live customer with the same email in any case, per business', async () => {
       await storage.customers.insert(customer(BUSINESS_A, { email: 'Ada@Example.com' }));
       await expect(
