@@ -34,6 +34,7 @@ describe('defaults (SPEC §8)', () => {
       logLevel: 'info',
       shutdownTimeoutSeconds: 10,
       bodyLimitBytes: 1024 * 1024,
+      listCacheMegabytes: 32,
       kycProvider: 'sandbox',
       kycSandboxDelaySeconds: 5,
     });

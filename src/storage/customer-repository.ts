@@ -43,6 +43,11 @@ export interface CustomerRepository {
     position: ListPosition,
   ): Promise<ListedCustomer[]>;
   count(businessId: string, filter: CustomerFilter): Promise<number>;
+  /**
+   * Goes up with every change to any customer of the business (committed with the change); 0
+   * before the first. Equal versions mean equal list pages.
+   */
+  version(businessId: string): Promise<number>;
 }
 
 export interface ListedCustomer {
@@ -63,6 +68,10 @@ const liveCustomer: ReadTemplate<CustomerRow> = (db, param) =>
     .where('customer_id', '=', param<string>(1))
     .where('deleted_at', 'is', null);
 
+/** Read before every list page (routes/customers/list-customers.ts). */
+const customerVersion: ReadTemplate<{ version: number | string }> = (db, param) =>
+  db.selectFrom('customer_counts').select('version').where('business_id', '=', param<string>(0));
+
 export class KyselyCustomerRepository implements CustomerRepository {
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
@@ -72,7 +81,7 @@ export class KyselyCustomerRepository implements CustomerRepository {
   insert(customer: CustomerRecord): Promise<void> {
     return translated(async () => {
       await this.db.insertInto('customers').values(toRow(customer)).execute();
-      await this.adjustCount(customer.businessId, 1);
+      await this.recordChange(customer.businessId, 1);
     });
   }
 
@@ -86,7 +95,7 @@ export class KyselyCustomerRepository implements CustomerRepository {
         }
         await this.db.insertInto('customers').values(batch.map(toRow)).execute();
       }
-      await this.adjustCount(businessId, customers.length);
+      await this.recordChange(businessId, customers.length);
     });
   }
 
@@ -123,7 +132,9 @@ export class KyselyCustomerRepository implements CustomerRepository {
         .where('deleted_at', 'is', null)
         .returningAll()
         .executeTakeFirst();
-      return row === undefined ? undefined : toRecord(row);
+      if (row === undefined) return undefined;
+      await this.recordChange(businessId, 0);
+      return toRecord(row);
     });
   }
 
@@ -149,7 +160,9 @@ export class KyselyCustomerRepository implements CustomerRepository {
         .where('deleted_at', 'is', null)
         .returningAll()
         .executeTakeFirst();
-      return row === undefined ? undefined : toRecord(row);
+      if (row === undefined) return undefined;
+      await this.recordChange(businessId, 0);
+      return toRecord(row);
     });
   }
 
@@ -175,7 +188,7 @@ export class KyselyCustomerRepository implements CustomerRepository {
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
       const deleted = Number(result.numUpdatedRows) === 1;
-      if (deleted) await this.adjustCount(businessId, -1);
+      if (deleted) await this.recordChange(businessId, -1);
       return deleted;
     });
   }
@@ -246,13 +259,20 @@ export class KyselyCustomerRepository implements CustomerRepository {
     });
   }
 
-  private async adjustCount(businessId: string, delta: number): Promise<void> {
+  async version(businessId: string): Promise<number> {
+    const row = await this.reads.first(customerVersion, [businessId]);
+    return Number(row?.version ?? 0);
+  }
+
+  /** Every change to a customer: the live count moves by `liveDelta`, the version by one. */
+  private async recordChange(businessId: string, liveDelta: number): Promise<void> {
     await this.db
       .insertInto('customer_counts')
-      .values({ business_id: businessId, live_customers: Math.max(delta, 0) })
+      .values({ business_id: businessId, live_customers: Math.max(liveDelta, 0), version: 1 })
       .onConflict((oc) =>
         oc.column('business_id').doUpdateSet({
-          live_customers: sql<number>`customer_counts.live_customers + ${delta}`,
+          live_customers: sql<number>`customer_counts.live_customers + ${liveDelta}`,
+          version: sql<number>`customer_counts.version + 1`,
         }),
       )
       .execute();

@@ -4,6 +4,8 @@
  * Every tenant-owned table leads with `business_id`: it is the distribution column when the
  * tables are sharded by business (docs/scaling.md).
  */
+
+import type { Generated } from 'kysely';
 export interface BusinessesTable {
   business_id: string;
   account_id: string;
@@ -54,6 +56,8 @@ export interface CustomersTable {
 export interface CustomerCountsTable {
   business_id: string;
   live_customers: number;
+  /** Goes up with every change to any customer of the business (migration 005). */
+  version: Generated<number>;
 }
 
 export interface IdempotencyKeysTable {

@@ -117,6 +117,36 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(await storage.customers.findLive(BUSINESS_A, committed.customerId)).toEqual(committed);
     });
 
+    it('moves the version of a business with every change to its customers, and only then', async () => {
+      expect(await storage.customers.version(BUSINESS_A)).toBe(0);
+      const stored = customer(BUSINESS_A);
+      await storage.transaction((repos) => repos.customers.insert(stored));
+      expect(await storage.customers.version(BUSINESS_A)).toBe(1);
+      const at = nextTimestamp();
+      await storage.transaction((repos) =>
+        repos.customers.update(BUSINESS_A, stored.customerId, { name: 'Renamed', updatedAt: at }),
+      );
+      expect(await storage.customers.version(BUSINESS_A)).toBe(2);
+      await storage.transaction((repos) =>
+        repos.customers.setKycState(BUSINESS_A, stored.customerId, {
+          status: 'active',
+          kycStatus: 'approved',
+          kycRejectReason: null,
+          canCreateVc: 1,
+          canCreateVa: 1,
+          kycVerifiedDate: at,
+          updatedAt: at,
+        }),
+      );
+      expect(await storage.customers.version(BUSINESS_A)).toBe(3);
+      // Nothing changed: no customer of that id in business B, none left to delete twice.
+      await storage.customers.update(BUSINESS_B, stored.customerId, { updatedAt: at });
+      await storage.customers.softDelete(BUSINESS_A, stored.customerId, at);
+      await storage.customers.softDelete(BUSINESS_A, stored.customerId, at);
+      expect(await storage.customers.version(BUSINESS_A)).toBe(4);
+      expect(await storage.customers.version(BUSINESS_B)).toBe(0);
+    });
+
     it('refuses a second live customer with the same email in any case, per business', async () => {
       await storage.customers.insert(customer(BUSINESS_A, { email: 'Ada@Example.com' }));
       await expect(

@@ -13,6 +13,7 @@ import { FieldValidationError } from '../../lib/app-error.js';
 import { decodeCursor } from '../../lib/cursor.js';
 import { StringEnum } from '../../lib/string-enum.js';
 import { parseInstant } from '../../lib/timestamps.js';
+import { VersionedCache } from '../../lib/versioned-cache.js';
 import type { CustomerFilter, ListPosition } from '../../storage/records.js';
 import { type App, AUTHENTICATED, type RouteContext } from '../route-context.js';
 import { CUSTOMER_ROUTE_ERRORS } from './customer-schemas.js';
@@ -142,7 +143,14 @@ function pagination(
   };
 }
 
+/** Roughly a megabyte of list pages (UTF-16 code units; pages are mostly ASCII). */
+const CHARS_PER_MEGABYTE = 1_000_000;
+
 export function registerListCustomers(app: App, ctx: RouteContext): void {
+  // Pages as sent, by business and query string, each kept with the business's customer version
+  // it was computed at: while nothing changes, a repeated request costs one primary-key read
+  // instead of a page query and a count.
+  const pages = new VersionedCache(ctx.config.listCacheMegabytes * CHARS_PER_MEGABYTE);
   app.route({
     method: 'GET',
     url: '/api/v1/customer',
@@ -162,16 +170,29 @@ export function registerListCustomers(app: App, ctx: RouteContext): void {
         ...CUSTOMER_ROUTE_ERRORS,
       },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const { businessId } = principalOf(request);
       const query = request.query;
       const filter = filterFrom(query);
-      const page = await ctx.customers.list(ctx.storage, businessId, filter, positionFrom(query));
+      const position = positionFrom(query);
       const rawQuery = request.url.split('?')[1] ?? '';
-      return {
-        ...success(200, MESSAGE, page.customers.map(presentCustomer)),
-        pagination: pagination(query, page, ctx.config.publicBaseUrl, rawQuery),
-      };
+      // Read before the page, so that the page is at least as new as the version it is kept at.
+      const version = await ctx.storage.customers.version(businessId);
+      const key = `${businessId}?${rawQuery}`;
+      let body = pages.get(key, version);
+      if (body === undefined) {
+        const page = await ctx.customers.list(ctx.storage, businessId, filter, position);
+        // Serialized by the route's own 200 schema, as `send` would.
+        body = String(
+          reply.serialize({
+            ...success(200, MESSAGE, page.customers.map(presentCustomer)),
+            pagination: pagination(query, page, ctx.config.publicBaseUrl, rawQuery),
+          }),
+        );
+        pages.set(key, version, body);
+      }
+      // A string with a JSON content type is sent as it is; the type provider only knows objects.
+      return reply.type('application/json; charset=utf-8').send(body as never);
     },
   });
 }
