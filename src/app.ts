@@ -18,6 +18,7 @@ import { registerMetrics } from './http/metrics.js';
 import { createRateLimit } from './http/rate-limit.js';
 import { requestIdFor } from './http/request-id.js';
 import { RouteMethods } from './http/route-methods.js';
+import { buildSharedSerializers } from './http/serialization.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { createKycService } from './kyc/create-kyc-service.js';
 import { AppError } from './lib/app-error.js';
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const app = Fastify({
     loggerInstance: deps.logger,
     childLoggerFactory: lazyRequestLogger,
+    schemaController: { compilersFactory: { buildSerializer: buildSharedSerializers } },
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdFor,
     trustProxy: false,

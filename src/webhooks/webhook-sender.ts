@@ -1,7 +1,12 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { type HostResolver, hostOf, isForbiddenAddress } from './address-guard.js';
+
+/** For `undici`, loaded with the first delivery: it is a sixth of the server's start-up. */
+const requireOnDemand = createRequire(import.meta.url);
+type Undici = typeof import('undici');
 
 export const DELIVERY_TIMEOUT_MS = 5000;
 /** A receiver's answer is read only this far: its body is never used. */
@@ -42,24 +47,30 @@ type LookupCallback = (
  * followed: a 3xx is a failed attempt.
  */
 export class WebhookSender {
-  private readonly agent: Agent;
+  private agent: Agent | undefined;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: SenderOptions) {
     this.timeoutMs = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
-    this.agent = new Agent({
+  }
+
+  private connections(): { agent: Agent; request: Undici['request'] } {
+    const undici = requireOnDemand('undici') as Undici;
+    this.agent ??= new undici.Agent({
       connect: { timeout: this.timeoutMs, lookup: this.lookup },
       keepAliveTimeout: 4000,
     });
+    return { agent: this.agent, request: undici.request };
   }
 
   async send(url: string, body: string, headers: Record<string, string>): Promise<SendOutcome> {
     try {
       const host = hostOf(new URL(url));
       if (isIP(host)) this.admit(host);
+      const { agent, request } = this.connections();
       const response = await request(url, {
         method: 'POST',
-        dispatcher: this.agent,
+        dispatcher: agent,
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Clientele-Webhooks/1',
@@ -80,8 +91,8 @@ export class WebhookSender {
     }
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    await this.agent?.close();
   }
 
   private readonly lookup = (
