@@ -9,8 +9,9 @@ const CLEARED = ['REDIS_URL', 'PUBLIC_BASE_URL', 'DATABASE_POOL_SIZE', 'NODE_OPT
  * `node dist/main.js serve` on the dataset's database; resolves when it prints
  * "Clientele listening on".
  * @param {import('./datasets.mjs').Dataset} dataset
+ * @param {Record<string, string>} [settings] more environment, e.g. LIST_CACHE_MB
  */
-export async function startClientele(dataset) {
+export async function startClientele(dataset, settings = {}) {
   const port = await freePort();
   const env = { ...process.env };
   for (const name of CLEARED) delete env[name];
@@ -25,6 +26,7 @@ export async function startClientele(dataset) {
     // Required on PostgreSQL; on SQLite they save writing a secrets file beside the database.
     JWT_SECRET: randomBytes(48).toString('base64url'),
     DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    ...settings,
   });
   return startProcess({
     name: `Clientele (${dataset.name})`,
