@@ -113,6 +113,27 @@ describe.skipIf(reason)('two instances over one PostgreSQL', () => {
     expect((await list(b, acme.token)).pagination.total).toBe(1);
   });
 
+  it('a list page instance B has kept shows a change made through instance A on its next request', async () => {
+    const acme = await newBusiness('Lister');
+    const first = await create(a, acme.token, `first-${randomBytes(6).toString('hex')}`, {
+      ...seedCustomerBody(),
+      customer_email: 'first-listed@example.com',
+    });
+    expect(first.status).toBe(201);
+    // Asked twice, so B serves the second from its kept pages.
+    expect((await list(b, acme.token)).pagination.total).toBe(1);
+    expect((await list(b, acme.token)).pagination.total).toBe(1);
+    const second = await create(a, acme.token, `second-${randomBytes(6).toString('hex')}`, {
+      ...seedCustomerBody(),
+      customer_email: 'second-listed@example.com',
+    });
+    expect(second.status).toBe(201);
+    const { customer_id } = ((await second.json()) as { data: { customer_id: string } }).data;
+    const after = await list(b, acme.token);
+    expect(after.pagination.total).toBe(2);
+    expect(after.data[0]?.customer_id).toBe(customer_id);
+  });
+
   it('a token revoked through instance A is refused by instance B on its next request', async () => {
     const acme = await newBusiness('Revoker');
     const headers = { authorization: `Bearer ${acme.token}` };
