@@ -59,8 +59,9 @@ type LevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /**
  * Fastify gives every request a child logger, and pino builds a child eagerly (serialising and
- * redacting its bindings): a measurable share of a request that, at the default level, logs
- * nothing when it succeeds. This child is built on its first call at an enabled level.
+ * redacting its bindings): a measurable share of a request that, at `LOG_LEVEL=warn` or above,
+ * logs nothing when it succeeds. This child is built on its first call at an enabled level (at
+ * `info`, the default, Fastify's two request lines build it on every request).
  */
 class LazyChildLogger {
   readonly level: string;

@@ -3,14 +3,14 @@ import type { Redis } from 'ioredis';
 import type { RateLimitStore, WindowCount } from '../lib/fixed-window-limiter.js';
 import { StorageUnavailableError } from './errors.js';
 
+/** For `ioredis`, loaded only when REDIS_URL is set: it is a tenth of the server's start-up. */
+const requireOnDemand = createRequire(import.meta.url);
+
 /**
  * Fixed windows in Redis, shared by every instance (SPEC §6). A window is one key named after its
  * index, incremented atomically and expiring with the window, so instances need no coordination
  * beyond roughly agreeing on the time.
  */
-/** For `ioredis`, loaded only when REDIS_URL is set: it is a tenth of the server's start-up. */
-const requireOnDemand = createRequire(import.meta.url);
-
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly redis: Redis;
 
