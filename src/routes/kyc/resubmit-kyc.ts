@@ -1,45 +1,12 @@
-import { principalOf } from '../../http/authenticate.js';
-import { SuccessEnvelopeSchema, success } from '../../http/envelope.js';
-import { fieldErrorsOf } from '../../http/validation-errors.js';
-import { KycSubmissionSchema } from '../../kyc/kyc-fields.js';
-import { type App, AUTHENTICATED, type RouteContext } from '../route-context.js';
-import {
-  KYC_SUBMIT_DESCRIPTION,
-  KYC_WRITE_BODY_LIMIT,
-  KYC_WRITE_ERRORS,
-  KycSubmittedSchema,
-} from './kyc-schemas.js';
-
-const MESSAGE = 'Request successful';
+import type { App, RouteContext } from '../route-context.js';
+import { registerKycSubmissionRoute } from './kyc-submission-route.js';
 
 /** Resubmission: from `rejected` or `incomplete` only; same body as the first submission. */
 export function registerResubmitKyc(app: App, ctx: RouteContext): void {
-  app.route({
+  registerKycSubmissionRoute(app, ctx, {
     method: 'PUT',
     url: '/api/v1/customer/kyc/update',
-    bodyLimit: KYC_WRITE_BODY_LIMIT,
-    onRequest: ctx.authenticatedWrite,
-    // The handler adds the rules that depend on `type` to the field map before answering 422.
-    attachValidation: true,
-    schema: {
-      summary: 'Resubmit KYC/KYB after a rejection or an incomplete verification',
-      description: KYC_SUBMIT_DESCRIPTION,
-      tags: ['KYC'],
-      security: AUTHENTICATED,
-      body: KycSubmissionSchema,
-      response: {
-        200: SuccessEnvelopeSchema(200, MESSAGE, KycSubmittedSchema),
-        ...KYC_WRITE_ERRORS,
-      },
-    },
-    handler: async (request, reply) => {
-      const { businessId } = principalOf(request);
-      ctx.kyc.assertValidSubmission(request.body, fieldErrorsOf(request));
-      await ctx.idempotency.run(request, reply, async (repos) => {
-        const customer = await ctx.kyc.submit(repos, businessId, request.body, 'resubmission');
-        const data = { customer_id: customer.customerId, status: 'under_review' as const };
-        return { statusCode: 200, body: success(200, MESSAGE, data) };
-      });
-    },
+    summary: 'Resubmit KYC/KYB after a rejection or an incomplete verification',
+    cause: 'resubmission',
   });
 }
