@@ -130,6 +130,14 @@ export class CustomerService {
     return customer;
   }
 
+  /**
+   * Changes with every change to any customer of the business: two list pages computed at the
+   * same version are the same page.
+   */
+  listVersion(repos: Repositories, businessId: string): Promise<number> {
+    return repos.customers.version(businessId);
+  }
+
   async list(
     repos: Repositories,
     businessId: string,

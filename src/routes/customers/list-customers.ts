@@ -177,7 +177,7 @@ export function registerListCustomers(app: App, ctx: RouteContext): void {
       const position = positionFrom(query);
       const rawQuery = request.url.split('?')[1] ?? '';
       // Read before the page, so that the page is at least as new as the version it is kept at.
-      const version = await ctx.storage.customers.version(businessId);
+      const version = await ctx.customers.listVersion(ctx.storage, businessId);
       const key = `${businessId}?${rawQuery}`;
       let body = pages.get(key, version);
       if (body === undefined) {
