@@ -61,14 +61,33 @@ export function registerMetrics(app: FastifyInstance, storage: Storage): AppMetr
     },
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    const labels = {
-      method: request.method,
-      route: request.routeOptions.url ?? UNMATCHED_ROUTE,
-      status_code: String(reply.statusCode),
-    };
-    requests.inc(labels);
-    duration.observe(labels, reply.elapsedTime / 1000);
+  // prom-client turns a label object into its series key on every call; the series of each
+  // (method, route, status) is looked up once and kept (the set is bounded: route patterns).
+  const series = new Map<
+    string,
+    { count: Counter.Internal; time: Histogram.Internal<(typeof labelNames)[number]> }
+  >();
+  const seriesOf = (method: string, route: string, statusCode: number) => {
+    const key = `${method} ${statusCode} ${route}`;
+    let found = series.get(key);
+    if (found === undefined) {
+      const labels = { method, route, status_code: String(statusCode) };
+      found = { count: requests.labels(labels), time: duration.labels(labels) };
+      series.set(key, found);
+    }
+    return found;
+  };
+
+  // Callback style rather than async: it runs after every response.
+  app.addHook('onResponse', (request, reply, done) => {
+    const { count, time } = seriesOf(
+      request.method,
+      request.routeOptions.url ?? UNMATCHED_ROUTE,
+      reply.statusCode,
+    );
+    count.inc();
+    time.observe(reply.elapsedTime / 1000);
+    done();
   });
 
   return {

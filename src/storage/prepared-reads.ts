@@ -1,7 +1,7 @@
 import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
 import type { SqliteStatements } from './dialect.js';
-import { translated } from './errors.js';
+import { translated, translateStorageError } from './errors.js';
 import type { DatabaseSchema } from './schema.js';
 
 /** Stands for the value at `index` of the values a template is run with. */
@@ -118,15 +118,19 @@ export class SqliteReads implements Reads {
     );
   }
 
+  // Synchronous inside (better-sqlite3 is): no async wrapper, so no extra promises and
+  // microtask turns on the path every authenticated request takes.
   private run<Result>(
     template: ReadTemplate<unknown>,
     execute: (statement: ReturnType<SqliteStatements['prepare']>, bound: unknown[]) => Result,
     values: readonly unknown[],
   ): Promise<Result> {
-    return translated(async () => {
+    try {
       const { sql, bind } = this.compiler.compile(template);
-      return execute(this.statements.prepare(sql), bind(values));
-    });
+      return Promise.resolve(execute(this.statements.prepare(sql), bind(values)));
+    } catch (error) {
+      return Promise.reject(translateStorageError(error));
+    }
   }
 }
 
