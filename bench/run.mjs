@@ -100,7 +100,7 @@ async function runOnce({ run, options, datasets, scaleSets, loaders, tempDir }) 
 
 /** @param {BenchOptions} options */
 async function main(options) {
-  if (!existsSync('dist/main.js')) {
+  if (!existsSync('dist/bundle/main.js')) {
     throw new Error('dist/ is missing: run `npm run build` (npm run bench does)');
   }
   const startedAt = new Date();

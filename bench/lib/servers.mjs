@@ -6,7 +6,7 @@ import { freePort, HOST, startProcess } from './processes.mjs';
 const CLEARED = ['REDIS_URL', 'PUBLIC_BASE_URL', 'DATABASE_POOL_SIZE', 'NODE_OPTIONS'];
 
 /**
- * `node dist/main.js serve` on the dataset's database; resolves when it prints
+ * `node dist/bundle/main.js serve` (the program as shipped) on the dataset's database; resolves when it prints
  * "Clientele listening on".
  * @param {import('./datasets.mjs').Dataset} dataset
  * @param {Record<string, string>} [settings] more environment, e.g. LIST_CACHE_MB
@@ -30,7 +30,7 @@ export async function startClientele(dataset, settings = {}) {
   });
   return startProcess({
     name: `Clientele (${dataset.name})`,
-    args: ['dist/main.js', 'serve'],
+    args: ['dist/bundle/main.js', 'serve'],
     env,
     port,
     ready: /Clientele listening on/,

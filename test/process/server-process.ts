@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Runs the BUILT program (`node dist/main.js …`) as a separate process, the way an operator
- * would: its own environment and working directory, a real TCP port on 127.0.0.1.
+ * Runs the BUILT program as shipped (`node dist/bundle/main.js …`, what `npm start` and the
+ * `clientele` command run) as a separate process, the way an operator would: its own environment
+ * and working directory, a real TCP port on 127.0.0.1.
  */
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const MAIN_JS = join(REPO_ROOT, 'dist', 'main.js');
+export const MAIN_JS = join(REPO_ROOT, 'dist', 'bundle', 'main.js');
 
 /**
  * Per test and hook: each spawns processes, and on a loaded two-core machine a cold start of the
@@ -97,7 +98,7 @@ export interface CliResult extends Exit {
   stderr: string;
 }
 
-/** Runs `node dist/main.js <args>` to completion. */
+/** Runs `node dist/bundle/main.js <args>` to completion. */
 export function runCli(
   args: string[],
   options: { env: Record<string, string>; cwd: string; timeoutMs?: number },
@@ -160,7 +161,7 @@ export interface StartOptions {
 }
 
 /**
- * Starts `node dist/main.js serve` (or `args`) and resolves once it prints "Clientele listening
+ * Starts `node dist/bundle/main.js serve` (or `args`) and resolves once it prints "Clientele listening
  * on"; rejects with its output if it exits or stays silent first. Track-and-kill: every process
  * started here is killed by `killAllServers`.
  */
