@@ -3,7 +3,7 @@
  * `npm start`, the `clientele` command, the process tests and the benchmark run.
  *
  * Why: on Node 20 loading the program module by module — resolving, reading and compiling
- * hundreds of small ESM and CommonJS files (Kysely alone is ~400) — was two thirds of the time
+ * ~1,100 small ESM and CommonJS files (Kysely alone is ~260) — was two thirds of the time
  * from start to serving (~650 of ~1,100 ms on the benchmark machine). One bundle loads in a
  * fraction of that. (Node 22's module compile cache would be the other way; Node 20 has none.)
  *
