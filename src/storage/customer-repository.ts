@@ -1,6 +1,12 @@
 import { type Kysely, sql } from 'kysely';
-import { exactEmailRank, hasFilter, matchesFilter } from './customer-filters.js';
-import { type CustomerRow, changedColumns, toRecord, toRow } from './customer-rows.js';
+import { countQuery, listQuery } from './customer-list-queries.js';
+import {
+  changedColumns,
+  RECORD_COLUMNS,
+  type RecordRow,
+  toRecord,
+  toRow,
+} from './customer-rows.js';
 import { translated } from './errors.js';
 import type { Reads, ReadTemplate } from './prepared-reads.js';
 import type {
@@ -59,11 +65,14 @@ export interface ListedCustomer {
 /** 20 columns a row: 1000 rows stay under every engine's parameter limit. */
 const BULK_ROWS_PER_STATEMENT = 1000;
 
-/** The seed's endpoint: read on every retrieve, and before every change. */
-const liveCustomer: ReadTemplate<CustomerRow> = (db, param) =>
+/**
+ * The seed's endpoint: read on every retrieve, and before every change. The columns are named, so
+ * a column added by a later migration changes nothing this read returns.
+ */
+const liveCustomer: ReadTemplate<RecordRow> = (db, param) =>
   db
     .selectFrom('customers')
-    .selectAll()
+    .select(RECORD_COLUMNS)
     .where('business_id', '=', param<string>(0))
     .where('customer_id', '=', param<string>(1))
     .where('deleted_at', 'is', null);
@@ -193,70 +202,23 @@ export class KyselyCustomerRepository implements CustomerRepository {
     });
   }
 
-  list(
+  async list(
     businessId: string,
     filter: CustomerFilter,
     position: ListPosition,
   ): Promise<ListedCustomer[]> {
-    return translated(async () => {
-      const rank = exactEmailRank(filter);
-      let query = this.db
-        .selectFrom('customers')
-        .selectAll()
-        .select(rank.as('exact_rank'))
-        .where('business_id', '=', businessId)
-        .where(matchesFilter(filter));
-      const after = position.after;
-      if (after !== undefined) {
-        query = query.where((eb) => {
-          const olderThanCursor = eb(
-            eb.refTuple('created_at', 'customer_id'),
-            '<',
-            eb.tuple(after.createdAt, after.customerId),
-          );
-          // Without the exact-email rank the condition must stay a bare row-value comparison:
-          // wrapped in an OR, SQLite no longer seeks the index to the cursor and a deep page
-          // would cost as much as all the pages before it.
-          if (filter.email === undefined) return olderThanCursor;
-          return eb.or([
-            eb(rank, '<', after.exact),
-            eb.and([eb(rank, '=', after.exact), olderThanCursor]),
-          ]);
-        });
-      }
-      if (filter.email !== undefined) query = query.orderBy(rank, 'desc');
-      query = query
-        .orderBy('created_at', 'desc')
-        .orderBy('customer_id', 'desc')
-        .limit(position.limit);
-      if (position.offset !== undefined && position.offset > 0)
-        query = query.offset(position.offset);
-      const rows = await query.execute();
-      return rows.map(({ exact_rank, ...row }) => ({
-        customer: toRecord(row),
-        exact: Number(exact_rank) === 1 ? 1 : 0,
-      }));
-    });
+    const { template, values } = listQuery(businessId, filter, position);
+    const rows = await this.reads.all(template, values);
+    return rows.map(({ exact_rank, ...row }) => ({
+      customer: toRecord(row),
+      exact: Number(exact_rank) === 1 ? 1 : 0,
+    }));
   }
 
-  count(businessId: string, filter: CustomerFilter): Promise<number> {
-    return translated(async () => {
-      if (!hasFilter(filter)) {
-        const row = await this.db
-          .selectFrom('customer_counts')
-          .select('live_customers')
-          .where('business_id', '=', businessId)
-          .executeTakeFirst();
-        return Number(row?.live_customers ?? 0);
-      }
-      const row = await this.db
-        .selectFrom('customers')
-        .select((eb) => eb.fn.countAll<number | string>().as('total'))
-        .where('business_id', '=', businessId)
-        .where(matchesFilter(filter))
-        .executeTakeFirstOrThrow();
-      return Number(row.total);
-    });
+  async count(businessId: string, filter: CustomerFilter): Promise<number> {
+    const { template, values } = countQuery(businessId, filter);
+    const row = await this.reads.first(template, values);
+    return Number(row?.total ?? 0);
   }
 
   async version(businessId: string): Promise<number> {

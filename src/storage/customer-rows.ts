@@ -11,7 +11,30 @@ import type { CustomersTable } from './schema.js';
 /** Customer records ↔ `customers` rows: the column names and derived columns live here. */
 export type CustomerRow = Selectable<CustomersTable>;
 
-export function toRecord(row: Omit<CustomerRow, 'email_lower' | 'name_lower'>): CustomerRecord {
+/** The columns a customer record is made of (toRecord), in the order reads select them. */
+export const RECORD_COLUMNS = [
+  'business_id',
+  'customer_id',
+  'customer_name',
+  'customer_email',
+  'customer_phone',
+  'customer_country',
+  'customer_address',
+  'customer_type',
+  'customer_status',
+  'customer_kyc_status',
+  'customer_kyc_reject_reason',
+  'can_create_vc',
+  'can_create_va',
+  'kyc_verified_date',
+  'identity_document',
+  'created_at',
+  'updated_at',
+] as const;
+
+export type RecordRow = Pick<CustomerRow, (typeof RECORD_COLUMNS)[number]>;
+
+export function toRecord(row: RecordRow): CustomerRecord {
   return {
     businessId: row.business_id,
     customerId: row.customer_id,

@@ -38,7 +38,10 @@ const MAX_CACHED_STATEMENTS = 500;
 
 /** The one SQLite connection, as Kysely and the prepared reads (prepared-reads.ts) use it. */
 export interface SqliteStatements extends SqliteDatabase {
+  /** The kept statement for this text, shared by every caller: never change its mode. */
   prepare(sql: string): SQLite.Statement;
+  /** A statement of the caller's own, not kept here: for callers that change its mode. */
+  prepareOwn(sql: string): SQLite.Statement;
   /** Whether a transaction is open on the connection right now. */
   readonly inTransaction: boolean;
 }
@@ -59,6 +62,7 @@ function withStatementCache(database: SQLite.Database): SqliteStatements {
       }
       return statement;
     },
+    prepareOwn: (sql: string) => database.prepare(sql),
     get inTransaction() {
       return database.inTransaction;
     },

@@ -1,7 +1,8 @@
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { type ReadTemplate, TemplateCompiler } from './prepared-reads.js';
+import { createKysely } from './dialect.js';
+import { KyselyReads, type ReadTemplate, SqliteReads, TemplateCompiler } from './prepared-reads.js';
 import type { DatabaseSchema } from './schema.js';
 
 const compiler = new TemplateCompiler(
@@ -30,5 +31,60 @@ describe('read templates', () => {
         .select('jti')
         .where(sql<boolean>`jti like ${`%${param<string>(0)}%`}`);
     expect(() => compiler.compile(template)).toThrow('changed a parameter');
+  });
+});
+
+describe('SQLite prepared reads', () => {
+  async function tokensTable() {
+    const engine = createKysely(
+      { engine: 'sqlite', path: ':memory:' },
+      { poolSize: 1, statementTimeoutMs: 1000 },
+    );
+    if (engine.engine !== 'sqlite') throw new Error('expected SQLite');
+    await sql`create table access_tokens (business_id text, jti text, issued_at text,
+      expires_at text, revoked_at text)`.execute(engine.db);
+    await sql`insert into access_tokens values ('b1', 'j1', 'i1', 'e1', null),
+      ('b1', 'j2', 'i2', 'e2', 'r2')`.execute(engine.db);
+    const compiler = new TemplateCompiler(engine.db);
+    const reads = new SqliteReads(
+      engine.statements,
+      compiler,
+      new KyselyReads(engine.db, compiler),
+    );
+    return { engine, compiler, reads };
+  }
+
+  const tokensOf: ReadTemplate<{ jti: string; revoked_at: string | null }> = (db, param) =>
+    db
+      .selectFrom('access_tokens')
+      .select(['revoked_at', 'jti'])
+      .where('business_id', '=', param<string>(0))
+      .orderBy('jti');
+
+  it('return rows as objects of the selected columns, nulls included', async () => {
+    const { reads } = await tokensTable();
+    const rows = await reads.all(tokensOf, ['b1']);
+    expect(rows).toStrictEqual([
+      { revoked_at: null, jti: 'j1' },
+      { revoked_at: 'r2', jti: 'j2' },
+    ]);
+    expect(Object.keys(rows[0] ?? {})).toEqual(['revoked_at', 'jti']);
+    expect(await reads.first(tokensOf, ['b1'])).toStrictEqual({ revoked_at: null, jti: 'j1' });
+    expect(await reads.first(tokensOf, ['nobody'])).toBeUndefined();
+  });
+
+  it('leave the statement Kysely keeps for the same SQL as it was (objects, not arrays)', async () => {
+    const { engine, compiler, reads } = await tokensTable();
+    await reads.all(tokensOf, ['b1']);
+    const { sql: text, bind } = compiler.compile(tokensOf);
+    const viaKysely = await engine.db.executeQuery(CompiledQuery.raw(text, bind(['b1'])));
+    expect(viaKysely.rows[0]).toStrictEqual({ revoked_at: null, jti: 'j1' });
+  });
+
+  it('refuse a template that selects the same name twice', async () => {
+    const { reads } = await tokensTable();
+    const twice: ReadTemplate<{ jti: string }> = (db) =>
+      db.selectFrom('access_tokens').select(['jti', 'revoked_at as jti']);
+    await expect(reads.all(twice, [])).rejects.toThrow('selects a column name twice');
   });
 });
