@@ -270,6 +270,29 @@ export function storageContract(name: string, factory: StorageFactory): void {
       ).toBe(1);
     });
 
+    it('runs a query shape kept from an earlier request with the new values each time', async () => {
+      // Each combination of filters is built and compiled once, then only bound: the business,
+      // the filter values and the page must all come from the request at hand.
+      const brazilian = customer(BUSINESS_A, { country: 'BRA' });
+      const american = customer(BUSINESS_A, { country: 'USA' });
+      const elsewhere = customer(BUSINESS_B, { country: 'BRA' });
+      for (const record of [brazilian, american, elsewhere]) {
+        await storage.customers.insert(record);
+      }
+      const ids = async (businessId: string, country: string, limit = 10) =>
+        (await storage.customers.list(businessId, { country }, { limit })).map(
+          (row) => row.customer.customerId,
+        );
+      expect(await ids(BUSINESS_A, 'BRA')).toEqual([brazilian.customerId]);
+      expect(await ids(BUSINESS_A, 'USA')).toEqual([american.customerId]);
+      expect(await ids(BUSINESS_B, 'BRA')).toEqual([elsewhere.customerId]);
+      expect(await ids(BUSINESS_A, 'BRA', 0)).toEqual([]);
+      expect(await storage.customers.count(BUSINESS_A, { country: 'USA' })).toBe(1);
+      expect(await storage.customers.count(BUSINESS_B, { country: 'USA' })).toBe(0);
+      expect(await storage.customers.count(BUSINESS_B, {})).toBe(1);
+      expect(await storage.customers.count(BUSINESS_A, {})).toBe(2);
+    });
+
     it('rolls back every write of a failed transaction', async () => {
       const record = customer(BUSINESS_A);
       await expect(
