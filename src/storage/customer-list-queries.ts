@@ -36,7 +36,7 @@ function containsPattern(value: string): string {
   return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-function bind(filter: CustomerFilter): BoundFilter {
+function boundFilter(filter: CustomerFilter): BoundFilter {
   return {
     emailExact: filter.email,
     emailPattern: filter.email === undefined ? undefined : containsPattern(filter.email),
@@ -91,7 +91,7 @@ function matchesFilter(filter: BoundFilter) {
 }
 
 /** A template and the values to run it with. */
-export interface BoundQuery<Row> {
+interface BoundQuery<Row> {
   template: ReadTemplate<Row>;
   values: unknown[];
 }
@@ -100,7 +100,7 @@ export interface BoundQuery<Row> {
 function given(filter: CustomerFilter): { keys: BoundKey[]; values: string[] } {
   const keys: BoundKey[] = [];
   const values: string[] = [];
-  for (const [key, value] of Object.entries(bind(filter))) {
+  for (const [key, value] of Object.entries(boundFilter(filter))) {
     if (value === undefined) continue;
     keys.push(key as BoundKey);
     values.push(value);
@@ -113,7 +113,7 @@ function filterOfParams(keys: readonly BoundKey[], param: <T>(index: number) => 
   return Object.fromEntries(keys.map((key, index) => [key, param<string>(index)]));
 }
 
-export type ListedRow = RecordRow & { exact_rank: number };
+type ListedRow = RecordRow & { exact_rank: number };
 
 type Paging = 'first' | 'offset' | 'cursor';
 
@@ -125,32 +125,35 @@ function listTemplate(keys: readonly BoundKey[], paging: Paging): ReadTemplate<L
   if (template !== undefined) return template;
   template = (db, param) => {
     const filter = filterOfParams(keys, param);
-    // Paging values follow the filter's.
-    const at = (offset: number) => param<never>(keys.length + offset);
+    // The paging values follow the filter's: business, limit, then offset or cursor.
+    const at = <T>(offset: number) => param<T>(keys.length + offset);
     const rank = exactEmailRank(filter);
     let query = db
       .selectFrom('customers')
       .select(RECORD_COLUMNS)
       .select(rank.as('exact_rank'))
-      .where('business_id', '=', at(0))
+      .where('business_id', '=', at<string>(0))
       .where(matchesFilter(filter));
     if (paging === 'cursor') {
       query = query.where((eb) => {
         const olderThanCursor = eb(
           eb.refTuple('created_at', 'customer_id'),
           '<',
-          eb.tuple(at(3), at(4)),
+          eb.tuple(at<string>(3), at<string>(4)),
         );
         // Without the exact-email rank the condition must stay a bare row-value comparison:
         // wrapped in an OR, SQLite no longer seeks the index to the cursor and a deep page
         // would cost as much as all the pages before it.
         if (filter.emailExact === undefined) return olderThanCursor;
-        return eb.or([eb(rank, '<', at(2)), eb.and([eb(rank, '=', at(2)), olderThanCursor])]);
+        return eb.or([
+          eb(rank, '<', at<number>(2)),
+          eb.and([eb(rank, '=', at<number>(2)), olderThanCursor]),
+        ]);
       });
     }
     if (filter.emailExact !== undefined) query = query.orderBy(rank, 'desc');
-    query = query.orderBy('created_at', 'desc').orderBy('customer_id', 'desc').limit(at(1));
-    if (paging === 'offset') query = query.offset(at(2));
+    query = query.orderBy('created_at', 'desc').orderBy('customer_id', 'desc').limit(at<number>(1));
+    if (paging === 'offset') query = query.offset(at<number>(2));
     return query;
   };
   listTemplates.set(shape, template);
