@@ -11,11 +11,12 @@ import { CustomerService } from './customers/customer-service.js';
 import { IdentityDocumentVault } from './customers/identity-documents.js';
 import { createAuthenticate } from './http/authenticate.js';
 import { registerErrorHandling, sendAppError } from './http/error-handler.js';
+import { type FastPath, serverWithFastPath } from './http/fast-path-server.js';
 import { IdempotencyGuard, requireIdempotencyKey } from './http/idempotency.js';
 import { registerJsonBodyParser } from './http/json-body-parser.js';
 import { lazyRequestLogger } from './http/logger.js';
 import { registerMetrics } from './http/metrics.js';
-import { createRateLimit } from './http/rate-limit.js';
+import { createRateLimit, RequestBudget } from './http/rate-limit.js';
 import { requestIdFor } from './http/request-id.js';
 import { RouteMethods } from './http/route-methods.js';
 import { buildSharedSerializers } from './http/serialization.js';
@@ -26,6 +27,7 @@ import type { Clock } from './lib/clock.js';
 import { DataCipher } from './lib/encryption.js';
 import type { RateLimitStore } from './lib/fixed-window-limiter.js';
 import { signingKeyFrom } from './lib/jwt.js';
+import { createRetrieveFastPath } from './routes/customers/retrieve-customer-fast-path.js';
 import { registerRoutes } from './routes/index.js';
 import type { App, RouteContext } from './routes/route-context.js';
 import type { Storage } from './storage/storage.js';
@@ -98,7 +100,11 @@ function documentIdempotencyKey({
 /** Builds the HTTP application from its dependencies; does no I/O of its own. */
 export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config, storage, clock, secrets } = deps;
+  // The retrieve fast path exists once the routes' context does (below); until then, and for
+  // every request it does not take, Fastify answers.
+  let fastPath: FastPath | undefined;
   const app = Fastify({
+    serverFactory: serverWithFastPath(() => fastPath),
     loggerInstance: deps.logger,
     childLoggerFactory: lazyRequestLogger,
     schemaController: { compilersFactory: { buildSerializer: buildSharedSerializers } },
@@ -169,10 +175,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     issuer: TOKEN_ISSUER,
     tokenTtlSeconds: config.tokenTtlSeconds,
   });
-  const authenticated = [
-    createAuthenticate(auth),
-    createRateLimit(deps.rateLimitStore, clock, config.rateLimitPerMinute),
-  ];
+  const budget = new RequestBudget(deps.rateLimitStore, clock, config.rateLimitPerMinute);
+  const authenticated = [createAuthenticate(auth), createRateLimit(budget)];
   const context: RouteContext = {
     config,
     storage,
@@ -190,5 +194,11 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     metrics: registerMetrics(app, storage),
   };
   registerRoutes(app, context);
+  fastPath = createRetrieveFastPath({
+    ctx: context,
+    budget,
+    log: app.log,
+    draining: () => closing,
+  });
   return app;
 }

@@ -69,17 +69,26 @@ export class AuthService {
   }
 
   async authenticateBearer(token: string): Promise<Principal> {
+    const { businessId, jti, now } = this.verifyBearer(token);
+    const active = await this.storage.tokens.isActive(businessId, jti, now);
+    if (!active) throw unauthenticated();
+    return { businessId, tokenId: jti };
+  }
+
+  /**
+   * The token's signature and time claims, without the revocation check: the caller must still
+   * find the token active at `now` in the database (`TokenRepository.isActive`, or a read that
+   * includes it) before trusting it.
+   */
+  verifyBearer(token: string): { businessId: string; jti: string; now: string } {
     const now = this.clock.now();
-    let claims: ReturnType<TokenVerifier['verify']>;
     try {
-      claims = this.tokens.verify(token, toEpochSeconds(now));
+      const claims = this.tokens.verify(token, toEpochSeconds(now));
+      return { businessId: claims.sub, jti: claims.jti, now: toTimestamp(now) };
     } catch (error) {
       if (error instanceof InvalidTokenError) throw unauthenticated();
       throw error;
     }
-    const active = await this.storage.tokens.isActive(claims.sub, claims.jti, toTimestamp(now));
-    if (!active) throw unauthenticated();
-    return { businessId: claims.sub, tokenId: claims.jti };
   }
 
   /**

@@ -9,7 +9,16 @@ declare module 'fastify' {
   }
 }
 
-const unauthenticated = () => new AppError('unauthenticated', 'Unauthenticated.');
+export const unauthenticated = () => new AppError('unauthenticated', 'Unauthenticated.');
+
+const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+) *$/i;
+
+/** The token of an `Authorization: Bearer <JWT>` header value; throws the 401 for anything else. */
+export function bearerTokenOf(authorization: string): string {
+  const token = BEARER.exec(authorization)?.[1];
+  if (token === undefined) throw unauthenticated();
+  return token;
+}
 
 function singleHeader(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -24,11 +33,7 @@ export function createAuthenticate(auth: AuthService) {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const authorization = singleHeader(request, 'authorization');
     if (authorization !== undefined) {
-      const match = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+) *$/i.exec(
-        authorization,
-      );
-      if (!match?.[1]) throw unauthenticated();
-      request.principal = await auth.authenticateBearer(match[1]);
+      request.principal = await auth.authenticateBearer(bearerTokenOf(authorization));
       return;
     }
     const accountId = singleHeader(request, 'x-api-key');

@@ -1,5 +1,11 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type FieldErrors, FieldValidationError } from '../lib/app-error.js';
+import type {
+  FastifyBaseLogger,
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
+import { AppError, FieldValidationError } from '../lib/app-error.js';
 import { StorageUnavailableError } from '../storage/errors.js';
 import { type FailureEnvelope, failure } from './envelope.js';
 import { STATUS_BY_CODE, VALIDATION_STATUS } from './error-codes.js';
@@ -26,11 +32,25 @@ const FASTIFY_CODES: Record<string, AppError> = {
   ),
 };
 
-function sendEnvelope(reply: FastifyReply, status: number, data: Parameters<typeof failure>[1]) {
-  return reply
-    .code(status)
-    .type('application/json; charset=utf-8')
-    .send(JSON.stringify(failure(status, data)));
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** A response made of an error, ready to send by Fastify or by a raw Node handler. */
+export interface ErrorResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function envelopeResponse(
+  statusCode: number,
+  data: Parameters<typeof failure>[1],
+  headers: Record<string, string> = {},
+): ErrorResponse {
+  return { statusCode, headers, body: JSON.stringify(failure(statusCode, data)) };
+}
+
+function sendResponse(reply: FastifyReply, { statusCode, headers, body }: ErrorResponse) {
+  return reply.code(statusCode).headers(headers).type(JSON_CONTENT_TYPE).send(body);
 }
 
 /** The status and envelope of a client error (4xx) the domain threw, or undefined for any
@@ -49,55 +69,60 @@ export function clientErrorResponse(
   return undefined;
 }
 
-export function sendAppError(reply: FastifyReply, error: AppError) {
-  const status = STATUS_BY_CODE[error.code];
+/** The contract's response for one of our errors. */
+export function appErrorResponse(error: AppError): ErrorResponse {
+  const headers: Record<string, string> = {};
   if (error.options.retryAfterSeconds !== undefined) {
-    reply.header('retry-after', String(error.options.retryAfterSeconds));
+    headers['retry-after'] = String(error.options.retryAfterSeconds);
   }
-  if (error.options.allow) reply.header('allow', error.options.allow.join(', '));
-  if (error.code === 'unauthenticated') reply.header('www-authenticate', 'Bearer');
-  return sendEnvelope(reply, status, { error: error.message, code: error.code });
+  if (error.options.allow) headers.allow = error.options.allow.join(', ');
+  if (error.code === 'unauthenticated') headers['www-authenticate'] = 'Bearer';
+  return envelopeResponse(
+    STATUS_BY_CODE[error.code],
+    { error: error.message, code: error.code },
+    headers,
+  );
 }
 
-function sendFieldErrors(reply: FastifyReply, fields: FieldErrors) {
-  return sendEnvelope(reply, VALIDATION_STATUS, fields);
+export function sendAppError(reply: FastifyReply, error: AppError) {
+  return sendResponse(reply, appErrorResponse(error));
 }
 
-/** Anything that is not one of ours is a bug: log it with the request id, show nothing of it. */
-function sendInternalError(request: FastifyRequest, reply: FastifyReply, error: unknown) {
-  request.log.error({ err: error }, 'unhandled error');
-  return sendAppError(reply, new AppError('internal_error', 'Internal server error.'));
+/**
+ * An error that is not the client's, as the error to answer: a database outage is a 503 to retry
+ * later; anything else is a bug, logged with the request id and shown as nothing but a 500.
+ */
+export function serverFailure(error: unknown, log: FastifyBaseLogger): AppError {
+  if (error instanceof StorageUnavailableError) {
+    log.warn({ err: error.cause }, 'database unavailable');
+    return new AppError('service_unavailable', 'Service temporarily unavailable.', {
+      retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS,
+    });
+  }
+  log.error({ err: error }, 'unhandled error');
+  return new AppError('internal_error', 'Internal server error.');
 }
 
 /** The contract's response for a thrown error. */
 function respondToError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof AppError) return sendAppError(reply, error);
-  if (error instanceof FieldValidationError) return sendFieldErrors(reply, error.fields);
-  if (error instanceof StorageUnavailableError) {
-    request.log.warn({ err: error.cause }, 'database unavailable');
-    return sendAppError(
-      reply,
-      new AppError('service_unavailable', 'Service temporarily unavailable.', {
-        retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS,
-      }),
-    );
+  if (error instanceof FieldValidationError) {
+    return sendResponse(reply, envelopeResponse(VALIDATION_STATUS, error.fields));
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    return sendFieldErrors(
-      reply,
-      fieldErrorsFromAjv(
-        fastifyError.validation as never,
-        fastifyError.validationContext ?? 'body',
-      ),
+    const fields = fieldErrorsFromAjv(
+      fastifyError.validation as never,
+      fastifyError.validationContext ?? 'body',
     );
+    return sendResponse(reply, envelopeResponse(VALIDATION_STATUS, fields));
   }
   const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (known) return sendAppError(reply, known);
   if (fastifyError.statusCode !== undefined && fastifyError.statusCode < 500) {
     return sendAppError(reply, new AppError('bad_request', 'The request is malformed.'));
   }
-  return sendInternalError(request, reply, error);
+  return sendAppError(reply, serverFailure(error, request.log));
 }
 
 /** The one place that turns a thrown error into a response. */
@@ -108,7 +133,7 @@ export function registerErrorHandling(app: FastifyInstance, routeMethods: RouteM
     try {
       return respondToError(error, request, reply);
     } catch (failure) {
-      return sendInternalError(request, reply, failure);
+      return sendAppError(reply, serverFailure(failure, request.log));
     }
   });
 

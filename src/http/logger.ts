@@ -100,6 +100,11 @@ class LazyChildLogger {
   }
 }
 
+/** Whether `log` writes lines of `level` (pino's level names). */
+export function isLevelEnabled(log: FastifyBaseLogger, level: LevelName): boolean {
+  return (pino.levels.values[level] ?? 0) >= (pino.levels.values[log.level] ?? 0);
+}
+
 /** Fastify's `childLoggerFactory`: request loggers built on first use. */
 export function lazyRequestLogger(
   logger: FastifyBaseLogger,

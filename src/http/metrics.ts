@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Storage } from '../storage/storage.js';
+import { ResponseMetrics } from './response-metrics.js';
 
 /** Label of requests no route matched (404 route_not_found, 405): their URLs are never labels. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -24,6 +25,8 @@ function processMetrics(): Registry {
 export interface AppMetrics {
   contentType: string;
   text(): Promise<string>;
+  /** Counts and times one response; the onResponse hook does it for what Fastify answers. */
+  recordResponse(method: string, route: string, statusCode: number, elapsedMs: number): void;
 }
 
 /**
@@ -33,20 +36,7 @@ export interface AppMetrics {
  */
 export function registerMetrics(app: FastifyInstance, storage: Storage): AppMetrics {
   const registry = new Registry();
-  const labelNames = ['method', 'route', 'status_code'] as const;
-  const requests = new Counter({
-    name: 'clientele_http_requests_total',
-    help: 'HTTP requests answered, by method, route pattern and status',
-    labelNames,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'clientele_http_request_duration_seconds',
-    help: 'Time from request received to response sent, by method, route pattern and status',
-    labelNames,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
+  const responses = new ResponseMetrics();
   new Gauge({
     name: 'clientele_db_pool_connections',
     help: 'Database connections by state (SQLite: its one connection; waiting = transactions queued for the next group commit)',
@@ -61,37 +51,22 @@ export function registerMetrics(app: FastifyInstance, storage: Storage): AppMetr
     },
   });
 
-  // prom-client turns a label object into its series key on every call; the series of each
-  // (method, route, status) is looked up once and kept (the set is bounded: route patterns).
-  const series = new Map<
-    string,
-    { count: Counter.Internal; time: Histogram.Internal<(typeof labelNames)[number]> }
-  >();
-  const seriesOf = (method: string, route: string, statusCode: number) => {
-    const key = `${method} ${statusCode} ${route}`;
-    let found = series.get(key);
-    if (found === undefined) {
-      const labels = { method, route, status_code: String(statusCode) };
-      found = { count: requests.labels(labels), time: duration.labels(labels) };
-      series.set(key, found);
-    }
-    return found;
-  };
-
   // Callback style rather than async: it runs after every response.
   app.addHook('onResponse', (request, reply, done) => {
-    const { count, time } = seriesOf(
+    responses.record(
       request.method,
       request.routeOptions.url ?? UNMATCHED_ROUTE,
       reply.statusCode,
+      reply.elapsedTime,
     );
-    count.inc();
-    time.observe(reply.elapsedTime / 1000);
     done();
   });
 
   return {
     contentType: registry.contentType,
-    text: async () => `${await processMetrics().metrics()}\n${await registry.metrics()}`,
+    text: async () =>
+      `${await processMetrics().metrics()}\n${await registry.metrics()}\n${responses.text()}`,
+    recordResponse: (method, route, statusCode, elapsedMs) =>
+      responses.record(method, route, statusCode, elapsedMs),
   };
 }

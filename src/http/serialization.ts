@@ -24,3 +24,8 @@ export const buildSharedSerializers: BuildSerializer = (externalSchemas, options
     return serializer;
   };
 };
+
+/** A serializer for one response schema, compiled as Fastify compiles a route's. */
+export function compileSerializer(schema: object): (data: unknown) => string {
+  return buildDefaultSerializer({}, {})({ schema, method: 'GET', url: '', httpStatus: '200' });
+}

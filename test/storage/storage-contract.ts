@@ -374,6 +374,58 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(await storage.tokens.deleteExpired('2026-01-01T00:10:00.000001Z')).toBe(4);
     });
 
+    it('reads a live customer together with the token check, as isActive and findLive would', async () => {
+      const now = '2026-01-01T00:05:00.000000Z';
+      const tokenOf = (jti: string, businessId: string) => ({ businessId, jti, now });
+      for (const [jti, businessId] of [
+        ['a1', BUSINESS_A],
+        ['a2', BUSINESS_A],
+        ['b1', BUSINESS_B],
+      ] as const) {
+        await storage.tokens.insert({
+          businessId,
+          jti,
+          issuedAt: '2026-01-01T00:00:00.000000Z',
+          expiresAt: '2026-01-01T00:10:00.000000Z',
+          revokedAt: null,
+        });
+      }
+      const stored = customer(BUSINESS_A, { address: { city: 'Anytown', country: 'USA' } });
+      const deleted = customer(BUSINESS_A);
+      await storage.customers.insert(stored);
+      await storage.customers.insert(deleted);
+      await storage.customers.softDelete(BUSINESS_A, deleted.customerId, now);
+      const read = (token: { businessId: string; jti: string; now: string }, id: string) =>
+        storage.customers.findLiveWithActiveToken(token, id);
+
+      expect(await read(tokenOf('a1', BUSINESS_A), stored.customerId)).toEqual({
+        customer: stored,
+      });
+      // Another business's token sees nothing of A's customers, and no token works across businesses.
+      expect(await read(tokenOf('b1', BUSINESS_B), stored.customerId)).toEqual({
+        customer: undefined,
+      });
+      expect(await read(tokenOf('b1', BUSINESS_A), stored.customerId)).toBeUndefined();
+      expect(await read(tokenOf('a1', BUSINESS_A), deleted.customerId)).toEqual({
+        customer: undefined,
+      });
+      expect(await read(tokenOf('a1', BUSINESS_A), uuidv7(clockMs))).toEqual({
+        customer: undefined,
+      });
+      expect(await read(tokenOf('unknown', BUSINESS_A), stored.customerId)).toBeUndefined();
+      expect(
+        await read(
+          { ...tokenOf('a1', BUSINESS_A), now: '2026-01-01T00:10:00.000000Z' },
+          stored.customerId,
+        ),
+      ).toBeUndefined();
+      await storage.tokens.revoke(BUSINESS_A, 'a1', now);
+      expect(await read(tokenOf('a1', BUSINESS_A), stored.customerId)).toBeUndefined();
+      expect(await read(tokenOf('a2', BUSINESS_A), stored.customerId)).toEqual({
+        customer: stored,
+      });
+    });
+
     it('stores businesses, finds them by account id, rotates the secret hash', async () => {
       const business = {
         businessId: BUSINESS_A,

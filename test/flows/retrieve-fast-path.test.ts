@@ -1,0 +1,245 @@
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { StorageUnavailableError } from '../../src/storage/errors.js';
+import {
+  createBusiness,
+  createCustomer,
+  createTestApp,
+  type TestApp,
+  type TestBusiness,
+} from '../helpers/test-app.js';
+
+/**
+ * Over HTTP most retrieves are answered by the fast path (retrieve-customer-fast-path.ts), which
+ * `app.inject` never reaches: inject calls Fastify's handler, not the server's request event. So
+ * every case here is asked both ways, and the two answers must be the same bytes.
+ */
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Headers that differ between any two requests, or that only a real connection has. */
+const PER_CONNECTION = ['date', 'connection', 'keep-alive', 'x-ratelimit-remaining'];
+
+const REQUEST_ID = 'fast-path-test-1';
+
+describe('GET /api/v1/customer/:id over HTTP answers as the Fastify route does', () => {
+  let t: TestApp;
+  let business: TestBusiness;
+  let baseUrl: string;
+
+  async function setUp(env: Record<string, string> = {}) {
+    t = await createTestApp({ env });
+    business = await createBusiness(t, 'FastCo');
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  }
+
+  async function overHttp(
+    path: string,
+    headers: Record<string, string>,
+    method = 'GET',
+  ): Promise<Answer> {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { 'x-request-id': REQUEST_ID, ...headers },
+    });
+    return {
+      status: response.status,
+      headers: Object.fromEntries(response.headers),
+      body: await response.text(),
+    };
+  }
+
+  async function injected(
+    path: string,
+    headers: Record<string, string>,
+    method = 'GET',
+  ): Promise<Answer> {
+    const response = await t.app.inject({
+      method: method as 'GET',
+      url: path,
+      headers: { 'x-request-id': REQUEST_ID, ...headers },
+    });
+    return {
+      status: response.statusCode,
+      headers: Object.fromEntries(
+        Object.entries(response.headers).map(([name, value]) => [name, String(value)]),
+      ),
+      body: response.body,
+    };
+  }
+
+  const comparable = ({ status, headers, body }: Answer) => ({
+    status,
+    body,
+    headers: Object.fromEntries(
+      Object.entries(headers).filter(([name]) => !PER_CONNECTION.includes(name)),
+    ),
+  });
+
+  /** Asks over HTTP then through inject; returns the HTTP answer once both agree. */
+  async function sameBothWays(
+    path: string,
+    headers: Record<string, string>,
+    method = 'GET',
+  ): Promise<Answer> {
+    const viaHttp = await overHttp(path, headers, method);
+    const viaInject = await injected(path, headers, method);
+    expect(comparable(viaHttp)).toEqual(comparable(viaInject));
+    const remaining = (answer: Answer) => answer.headers['x-ratelimit-remaining'];
+    if (remaining(viaHttp) !== undefined) {
+      // Each of the two spent one request of the business's budget.
+      expect(Number(remaining(viaInject))).toBe(Number(remaining(viaHttp)) - 1);
+    } else {
+      expect(remaining(viaInject)).toBeUndefined();
+    }
+    return viaHttp;
+  }
+
+  afterEach(() => t.close());
+
+  describe('with the default settings', () => {
+    beforeEach(() => setUp());
+
+    it('answers a customer, an unknown id, and another business’s or a deleted customer the same', async () => {
+      const spy = vi.spyOn(t.storage.tokens, 'isActive');
+      const customer = await createCustomer(t, business);
+      const other = await createBusiness(t, 'OtherCo');
+      const othersCustomer = await createCustomer(t, other);
+      const deleted = await createCustomer(t, business);
+      await t.app.inject({
+        method: 'DELETE',
+        url: `/api/v1/customer/${deleted.customer_id}`,
+        headers: business.auth,
+      });
+
+      const found = await sameBothWays(`/api/v1/customer/${customer.customer_id}`, business.auth);
+      expect(found.status).toBe(200);
+      expect(JSON.parse(found.body).data).toEqual(customer);
+      expect(found.headers['x-request-id']).toBe(REQUEST_ID);
+      for (const id of [
+        othersCustomer.customer_id,
+        deleted.customer_id,
+        '0190a6f4-0000-7000-8000-000000000000',
+        customer.customer_id.toUpperCase(),
+      ]) {
+        expect((await sameBothWays(`/api/v1/customer/${id}`, business.auth)).status).toBe(404);
+      }
+      // The fast path reads the token with the customer: only the three creates, the delete and
+      // the five injected retrieves checked it on its own.
+      expect(spy).toHaveBeenCalledTimes(3 + 1 + 5);
+    });
+
+    it('answers every kind of bad credentials with the same 401', async () => {
+      const customer = await createCustomer(t, business);
+      const path = `/api/v1/customer/${customer.customer_id}`;
+      const [header, payload] = business.token.split('.');
+      for (const authorization of [
+        '',
+        'Bearer',
+        'Basic dXNlcjpwYXNz',
+        `Bearer ${business.token}x`,
+        `Bearer ${header}.${payload}.${'A'.repeat(43)}`,
+      ]) {
+        expect((await sameBothWays(path, { authorization })).status).toBe(401);
+      }
+
+      const loggedOut = await createBusiness(t, 'LeftCo');
+      const leftCustomer = await createCustomer(t, loggedOut);
+      await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: loggedOut.auth });
+      const revoked = await sameBothWays(
+        `/api/v1/customer/${leftCustomer.customer_id}`,
+        loggedOut.auth,
+      );
+      expect(revoked.status).toBe(401);
+      expect(revoked.headers['www-authenticate']).toBe('Bearer');
+
+      t.clock.advance((t.config.tokenTtlSeconds + 1) * 1000);
+      expect((await sameBothWays(path, business.auth)).status).toBe(401);
+    });
+
+    it('leaves other shapes of the URL and the key pair to the route, which answers them', async () => {
+      const customer = await createCustomer(t, business);
+      const spy = vi.spyOn(t.storage.customers, 'findLiveWithActiveToken');
+      const id = customer.customer_id;
+      for (const path of [
+        `/api/v1/customer/${id}/`,
+        `/api/v1/customer/${id}?expand=all`,
+        '/api/v1/customer/not-a-uuid',
+      ]) {
+        await sameBothWays(path, business.auth);
+      }
+      const keyPair = { 'x-api-key': business.accountId, 'x-api-secret': business.appSecret };
+      expect((await sameBothWays(`/api/v1/customer/${id}`, keyPair)).status).toBe(200);
+      expect((await sameBothWays(`/api/v1/customer/${id}`, business.auth, 'HEAD')).status).toBe(
+        200,
+      );
+      expect(spy).not.toHaveBeenCalled();
+    });
+
+    it('answers a database outage with the 503 and a bug with the 500, as the route does', async () => {
+      const customer = await createCustomer(t, business);
+      const path = `/api/v1/customer/${customer.customer_id}`;
+      const failWith = (error: Error) => {
+        vi.spyOn(t.storage.customers, 'findLiveWithActiveToken').mockRejectedValue(error);
+        vi.spyOn(t.storage.tokens, 'isActive').mockRejectedValue(error);
+      };
+      failWith(new StorageUnavailableError(new Error('connection refused')));
+      const outage = await sameBothWays(path, business.auth);
+      expect(outage.status).toBe(503);
+      expect(outage.headers['retry-after']).toBe('2');
+      failWith(new Error('a bug'));
+      const bug = await sameBothWays(path, business.auth);
+      expect(bug.status).toBe(500);
+      expect(bug.body).not.toContain('a bug');
+      expect(t.logs.filter((line) => line.includes('"unhandled error"'))).toHaveLength(2);
+    });
+
+    it('logs, counts and drains like the route', async () => {
+      const customer = await createCustomer(t, business);
+      const path = `/api/v1/customer/${customer.customer_id}`;
+      const headers = { ...business.auth, 'x-request-id': 'fast-path-log-1' };
+      expect((await overHttp(path, headers)).status).toBe(200);
+
+      const lines = t.logs
+        .map((line) => JSON.parse(line))
+        .filter((line) => line.reqId === 'fast-path-log-1');
+      expect(lines.map((line) => line.msg)).toEqual(['incoming request', 'request completed']);
+      expect(lines[0].req).toEqual({ method: 'GET', path, remoteAddress: '127.0.0.1' });
+      expect(lines[1].res).toEqual({ statusCode: 200 });
+      expect(lines[1].responseTime).toBeGreaterThan(0);
+
+      await injected(path, business.auth);
+      const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toContain(
+        'clientele_http_requests_total{method="GET",route="/api/v1/customer/:customer_id",status_code="200"} 2',
+      );
+
+      t.app.startDraining();
+      const draining = await sameBothWays(path, business.auth);
+      expect(draining.status).toBe(200);
+      expect(draining.headers.connection).toBe('close');
+    });
+  });
+
+  it('spends the business’s budget and answers the 429 the same', async () => {
+    await setUp({ RATE_LIMIT_PER_MINUTE: '4' });
+    // Creating the customer spends one request.
+    const customer = await createCustomer(t, business);
+    const path = `/api/v1/customer/${customer.customer_id}`;
+    expect((await sameBothWays(path, business.auth)).status).toBe(200);
+    const last = await overHttp(path, business.auth);
+    expect(last.status).toBe(200);
+    expect(last.headers['x-ratelimit-remaining']).toBe('0');
+    const refused = await overHttp(path, business.auth);
+    const refusedToo = await injected(path, business.auth);
+    expect(comparable(refused)).toEqual(comparable(refusedToo));
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    expect(refused.headers['x-ratelimit-remaining']).toBe('0');
+  });
+});
