@@ -11,7 +11,7 @@ import { CustomerService } from './customers/customer-service.js';
 import { IdentityDocumentVault } from './customers/identity-documents.js';
 import { createAuthenticate } from './http/authenticate.js';
 import { registerErrorHandling, sendAppError } from './http/error-handler.js';
-import { type FastPath, serverWithFastPath } from './http/fast-path-server.js';
+import { type FastPath, serverWithFastPaths } from './http/fast-path.js';
 import { IdempotencyGuard, requireIdempotencyKey } from './http/idempotency.js';
 import { registerJsonBodyParser } from './http/json-body-parser.js';
 import { lazyRequestLogger } from './http/logger.js';
@@ -27,6 +27,8 @@ import type { Clock } from './lib/clock.js';
 import { DataCipher } from './lib/encryption.js';
 import type { RateLimitStore } from './lib/fixed-window-limiter.js';
 import { signingKeyFrom } from './lib/jwt.js';
+import { VersionedCache } from './lib/versioned-cache.js';
+import { createListCustomersFastPath } from './routes/customers/list-customers-fast-path.js';
 import { createRetrieveFastPath } from './routes/customers/retrieve-customer-fast-path.js';
 import { registerRoutes } from './routes/index.js';
 import type { App, RouteContext } from './routes/route-context.js';
@@ -64,6 +66,8 @@ export interface AppDependencies {
 
 export const TOKEN_ISSUER = 'clientele';
 
+const BYTES_PER_MEGABYTE = 1_000_000;
+
 const OPENAPI_INFO = {
   title: 'Clientele',
   version: '1.0.0',
@@ -100,11 +104,11 @@ function documentIdempotencyKey({
 /** Builds the HTTP application from its dependencies; does no I/O of its own. */
 export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config, storage, clock, secrets } = deps;
-  // The retrieve fast path exists once the routes' context does (below); until then, and for
-  // every request it does not take, Fastify answers.
-  let fastPath: FastPath | undefined;
+  // The fast paths exist once the routes' context does (below); until then, and for every
+  // request they do not take, Fastify answers.
+  let fastPaths: FastPath[] = [];
   const app = Fastify({
-    serverFactory: serverWithFastPath(() => fastPath),
+    serverFactory: serverWithFastPaths(() => fastPaths),
     loggerInstance: deps.logger,
     childLoggerFactory: lazyRequestLogger,
     schemaController: { compilersFactory: { buildSerializer: buildSharedSerializers } },
@@ -192,13 +196,14 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     authenticated,
     authenticatedWrite: [...authenticated, requireIdempotencyKey],
     metrics: registerMetrics(app, storage),
+    listPages: new VersionedCache(config.listCacheMegabytes * BYTES_PER_MEGABYTE),
   };
   registerRoutes(app, context);
-  fastPath = createRetrieveFastPath({
-    ctx: context,
-    budget,
-    log: app.log,
-    draining: () => closing,
-  });
+  const fastPathEnvironment = { log: app.log, metrics: context.metrics, draining: () => closing };
+  fastPaths = [createRetrieveFastPath(context, budget, fastPathEnvironment)];
+  // It only answers kept pages: with the page cache off (LIST_CACHE_MB=0) it would only add a read.
+  if (config.listCacheMegabytes > 0) {
+    fastPaths.push(createListCustomersFastPath(context, budget, fastPathEnvironment));
+  }
   return app;
 }

@@ -1,6 +1,9 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 import type { FieldErrors } from '../lib/app-error.js';
 
+/** The content type of every response body of the API. */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** The response body shapes of SPEC §1: HTTP status and `status_code` are always equal. */
 export interface SuccessEnvelope<T> {
   status: 'success';

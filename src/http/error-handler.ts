@@ -7,7 +7,7 @@ import type {
 } from 'fastify';
 import { AppError, FieldValidationError } from '../lib/app-error.js';
 import { StorageUnavailableError } from '../storage/errors.js';
-import { type FailureEnvelope, failure } from './envelope.js';
+import { type FailureEnvelope, failure, JSON_CONTENT_TYPE } from './envelope.js';
 import { STATUS_BY_CODE, VALIDATION_STATUS } from './error-codes.js';
 import type { RouteMethods } from './route-methods.js';
 import { fieldErrorsFromAjv } from './validation-errors.js';
@@ -31,8 +31,6 @@ const FASTIFY_CODES: Record<string, AppError> = {
     'The Content-Length header does not match the body.',
   ),
 };
-
-export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** A response made of an error, ready to send by Fastify or by a raw Node handler. */
 export interface ErrorResponse {

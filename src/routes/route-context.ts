@@ -14,6 +14,7 @@ import type { CustomerService } from '../customers/customer-service.js';
 import type { IdempotencyGuard } from '../http/idempotency.js';
 import type { AppMetrics } from '../http/metrics.js';
 import type { KycService } from '../kyc/kyc-service.js';
+import type { VersionedCache } from '../lib/versioned-cache.js';
 import type { Storage } from '../storage/storage.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
 
@@ -41,6 +42,8 @@ export interface RouteContext {
   authenticatedWrite: onRequestHookHandler[];
   /** Prometheus metrics of this app, shown by GET /metrics. */
   metrics: AppMetrics;
+  /** List pages as sent, kept by `listPageKey` (routes/customers/list-customers.ts). */
+  listPages: VersionedCache;
 }
 
 /** OpenAPI security requirement of every authenticated route: a bearer token or the key pair. */

@@ -17,6 +17,7 @@ import type {
   ListPosition,
 } from './records.js';
 import type { DatabaseSchema } from './schema.js';
+import { type ActiveTokenQuestion, isActiveToken } from './token-repository.js';
 
 /** Customers of one business at a time: every method takes the business id first. */
 export interface CustomerRepository {
@@ -30,9 +31,11 @@ export interface CustomerRepository {
    * the token is not active (as `TokenRepository.isActive`), otherwise the live customer if any.
    */
   findLiveWithActiveToken(
-    token: { businessId: string; jti: string; now: string },
+    token: ActiveTokenQuestion,
     customerId: string,
   ): Promise<{ customer: CustomerRecord | undefined } | undefined>;
+  /** `version`, with the token check of `findLiveWithActiveToken`: undefined when inactive. */
+  versionWithActiveToken(token: ActiveTokenQuestion): Promise<number | undefined>;
   /** Whether a live customer other than `exceptCustomerId` has this email (any case). */
   isEmailTaken(businessId: string, email: string, exceptCustomerId?: string): Promise<boolean>;
   /** Applies the changes to a live customer; returns the updated record, undefined if none. */
@@ -99,14 +102,19 @@ const liveCustomerWithActiveToken: ReadTemplate<{
     .leftJoin('customers as customer', (join) =>
       join
         .onRef('customer.business_id', '=', 'token.business_id')
-        .on('customer.customer_id', '=', param<string>(2))
+        .on('customer.customer_id', '=', param<string>(3))
         .on('customer.deleted_at', 'is', null),
     )
     .select(RECORD_COLUMNS.map((column) => `customer.${column}` as const))
-    .where('token.business_id', '=', param<string>(0))
-    .where('token.jti', '=', param<string>(1))
-    .where('token.revoked_at', 'is', null)
-    .where('token.expires_at', '>', param<string>(3));
+    .where((eb) => isActiveToken(eb, param));
+
+/** `customerVersion` joined to the token's row, as `liveCustomerWithActiveToken` is. */
+const versionWithActiveToken: ReadTemplate<{ version: number | string | null }> = (db, param) =>
+  db
+    .selectFrom('access_tokens as token')
+    .leftJoin('customer_counts as counts', 'counts.business_id', 'token.business_id')
+    .select('counts.version')
+    .where((eb) => isActiveToken(eb, param));
 
 /** Read before every list page (routes/customers/list-customers.ts). */
 const customerVersion: ReadTemplate<{ version: number | string }> = (db, param) =>
@@ -145,14 +153,14 @@ export class KyselyCustomerRepository implements CustomerRepository {
   }
 
   async findLiveWithActiveToken(
-    token: { businessId: string; jti: string; now: string },
+    token: ActiveTokenQuestion,
     customerId: string,
   ): Promise<{ customer: CustomerRecord | undefined } | undefined> {
     const row = await this.reads.first(liveCustomerWithActiveToken, [
       token.businessId,
       token.jti,
-      customerId,
       token.now,
+      customerId,
     ]);
     if (row === undefined) return undefined;
     return { customer: row.customer_id === null ? undefined : toRecord(row as RecordRow) };
@@ -269,6 +277,15 @@ export class KyselyCustomerRepository implements CustomerRepository {
   async version(businessId: string): Promise<number> {
     const row = await this.reads.first(customerVersion, [businessId]);
     return Number(row?.version ?? 0);
+  }
+
+  async versionWithActiveToken(token: ActiveTokenQuestion): Promise<number | undefined> {
+    const row = await this.reads.first(versionWithActiveToken, [
+      token.businessId,
+      token.jti,
+      token.now,
+    ]);
+    return row === undefined ? undefined : Number(row.version ?? 0);
   }
 
   /** Every change to a customer: the live count moves by `liveDelta`, the version by one. */

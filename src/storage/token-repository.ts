@@ -1,8 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { translated } from './errors.js';
-import type { Reads, ReadTemplate } from './prepared-reads.js';
+import type { Param, Reads, ReadTemplate } from './prepared-reads.js';
 import type { AccessTokenRecord } from './records.js';
-import type { DatabaseSchema } from './schema.js';
+import type { AccessTokensTable, DatabaseSchema } from './schema.js';
 
 /** Issued access tokens, so that revocation takes effect on the very next request everywhere. */
 export interface TokenRepository {
@@ -16,15 +16,35 @@ export interface TokenRepository {
   deleteExpired(before: string): Promise<number>;
 }
 
+/** Which token, and when: what `isActive` and the reads that include it are asked. */
+export interface ActiveTokenQuestion {
+  businessId: string;
+  jti: string;
+  now: string;
+}
+
+/**
+ * The token `param(0)` (business), `param(1)` (jti) is issued, unexpired at `param(2)` and not
+ * revoked: the condition on `access_tokens as token` of every read that checks a token.
+ */
+export function isActiveToken(
+  eb: ExpressionBuilder<DatabaseSchema & { token: AccessTokensTable }, 'token'>,
+  param: Param,
+) {
+  return eb.and([
+    eb('token.business_id', '=', param<string>(0)),
+    eb('token.jti', '=', param<string>(1)),
+    eb('token.revoked_at', 'is', null),
+    eb('token.expires_at', '>', param<string>(2)),
+  ]);
+}
+
 /** Checked on every authenticated request. */
 const activeToken: ReadTemplate<{ jti: string }> = (db, param) =>
   db
-    .selectFrom('access_tokens')
-    .select('jti')
-    .where('business_id', '=', param<string>(0))
-    .where('jti', '=', param<string>(1))
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', param<string>(2));
+    .selectFrom('access_tokens as token')
+    .select('token.jti')
+    .where((eb) => isActiveToken(eb, param));
 
 export class KyselyTokenRepository implements TokenRepository {
   constructor(

@@ -57,6 +57,16 @@ describe('kept list pages', () => {
     expect(second.json().pagination).toMatchObject({ total: 3, per_page: 2, last_page: 2 });
   });
 
+  it('are kept by the whole query string, a second "?" and all', async () => {
+    t = await createTestApp();
+    const acme = await createBusiness(t);
+    for (let i = 0; i < 3; i++) await createCustomer(t, acme);
+    // The search is "test?x" (everything after the first "?" is the query string), which no
+    // customer matches; the page must not be taken for that of the search "test".
+    expect(await listedIds(acme, '?search=test?x')).toEqual([]);
+    expect(await listedIds(acme, '?search=test')).toHaveLength(3);
+  });
+
   it('spare the page query while nothing changes, and only then', async () => {
     let pageQueries = 0;
     const inner = memoryStorage();

@@ -1,6 +1,6 @@
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StorageUnavailableError } from '../../src/storage/errors.js';
+import { type BothWays, bothWays, comparable, REQUEST_ID } from '../helpers/both-ways.js';
 import {
   createBusiness,
   createCustomer,
@@ -9,95 +9,20 @@ import {
   type TestBusiness,
 } from '../helpers/test-app.js';
 
-/**
- * Over HTTP most retrieves are answered by the fast path (retrieve-customer-fast-path.ts), which
- * `app.inject` never reaches: inject calls Fastify's handler, not the server's request event. So
- * every case here is asked both ways, and the two answers must be the same bytes.
- */
-
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** Headers that differ between any two requests, or that only a real connection has. */
-const PER_CONNECTION = ['date', 'connection', 'keep-alive', 'x-ratelimit-remaining'];
-
-const REQUEST_ID = 'fast-path-test-1';
+// Over HTTP most retrieves are answered by the fast path (retrieve-customer-fast-path.ts):
+// every case is asked both ways (test/helpers/both-ways.ts) and the answers must be the same bytes.
 
 describe('GET /api/v1/customer/:id over HTTP answers as the Fastify route does', () => {
   let t: TestApp;
   let business: TestBusiness;
-  let baseUrl: string;
+  let overHttp: BothWays['overHttp'];
+  let injected: BothWays['injected'];
+  let sameBothWays: BothWays['same'];
 
   async function setUp(env: Record<string, string> = {}) {
     t = await createTestApp({ env });
     business = await createBusiness(t, 'FastCo');
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  }
-
-  async function overHttp(
-    path: string,
-    headers: Record<string, string>,
-    method = 'GET',
-  ): Promise<Answer> {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { 'x-request-id': REQUEST_ID, ...headers },
-    });
-    return {
-      status: response.status,
-      headers: Object.fromEntries(response.headers),
-      body: await response.text(),
-    };
-  }
-
-  async function injected(
-    path: string,
-    headers: Record<string, string>,
-    method = 'GET',
-  ): Promise<Answer> {
-    const response = await t.app.inject({
-      method: method as 'GET',
-      url: path,
-      headers: { 'x-request-id': REQUEST_ID, ...headers },
-    });
-    return {
-      status: response.statusCode,
-      headers: Object.fromEntries(
-        Object.entries(response.headers).map(([name, value]) => [name, String(value)]),
-      ),
-      body: response.body,
-    };
-  }
-
-  const comparable = ({ status, headers, body }: Answer) => ({
-    status,
-    body,
-    headers: Object.fromEntries(
-      Object.entries(headers).filter(([name]) => !PER_CONNECTION.includes(name)),
-    ),
-  });
-
-  /** Asks over HTTP then through inject; returns the HTTP answer once both agree. */
-  async function sameBothWays(
-    path: string,
-    headers: Record<string, string>,
-    method = 'GET',
-  ): Promise<Answer> {
-    const viaHttp = await overHttp(path, headers, method);
-    const viaInject = await injected(path, headers, method);
-    expect(comparable(viaHttp)).toEqual(comparable(viaInject));
-    const remaining = (answer: Answer) => answer.headers['x-ratelimit-remaining'];
-    if (remaining(viaHttp) !== undefined) {
-      // Each of the two spent one request of the business's budget.
-      expect(Number(remaining(viaInject))).toBe(Number(remaining(viaHttp)) - 1);
-    } else {
-      expect(remaining(viaInject)).toBeUndefined();
-    }
-    return viaHttp;
+    ({ overHttp, injected, same: sameBothWays } = await bothWays(t));
   }
 
   afterEach(() => t.close());

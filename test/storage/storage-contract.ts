@@ -374,7 +374,7 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(await storage.tokens.deleteExpired('2026-01-01T00:10:00.000001Z')).toBe(4);
     });
 
-    it('reads a live customer together with the token check, as isActive and findLive would', async () => {
+    it('reads a live customer or the version together with the token check, as isActive would', async () => {
       const now = '2026-01-01T00:05:00.000000Z';
       const tokenOf = (jti: string, businessId: string) => ({ businessId, jti, now });
       for (const [jti, businessId] of [
@@ -419,8 +419,22 @@ export function storageContract(name: string, factory: StorageFactory): void {
           stored.customerId,
         ),
       ).toBeUndefined();
+      const version = storage.customers.version(BUSINESS_A);
+      expect(await storage.customers.versionWithActiveToken(tokenOf('a1', BUSINESS_A))).toBe(
+        await version,
+      );
+      expect(await version).toBeGreaterThan(0);
+      // A business with no customers yet is at version 0, as `version` says.
+      expect(await storage.customers.versionWithActiveToken(tokenOf('b1', BUSINESS_B))).toBe(0);
+      expect(
+        await storage.customers.versionWithActiveToken(tokenOf('b1', BUSINESS_A)),
+      ).toBeUndefined();
+
       await storage.tokens.revoke(BUSINESS_A, 'a1', now);
       expect(await read(tokenOf('a1', BUSINESS_A), stored.customerId)).toBeUndefined();
+      expect(
+        await storage.customers.versionWithActiveToken(tokenOf('a1', BUSINESS_A)),
+      ).toBeUndefined();
       expect(await read(tokenOf('a2', BUSINESS_A), stored.customerId)).toEqual({
         customer: stored,
       });

@@ -13,7 +13,6 @@ import { FieldValidationError } from '../../lib/app-error.js';
 import { decodeCursor } from '../../lib/cursor.js';
 import { StringEnum } from '../../lib/string-enum.js';
 import { parseInstant } from '../../lib/timestamps.js';
-import { VersionedCache } from '../../lib/versioned-cache.js';
 import type { CustomerFilter, ListPosition } from '../../storage/records.js';
 import { type App, AUTHENTICATED, type RouteContext } from '../route-context.js';
 import { CUSTOMER_ROUTE_ERRORS } from './customer-schemas.js';
@@ -143,13 +142,23 @@ function pagination(
   };
 }
 
-const BYTES_PER_MEGABYTE = 1_000_000;
+/** Everything after the first `?` of a request URL, as Fastify parses the query string. */
+export function rawQueryOf(url: string): string {
+  const start = url.indexOf('?');
+  return start === -1 ? '' : url.slice(start + 1);
+}
+
+/**
+ * Where a page is kept in `RouteContext.listPages`: by business and raw query string, each page
+ * kept with the business's customer version it was computed at. The same raw query string always
+ * validates the same way and asks for the same page, so while nothing changes a repeated request
+ * costs one primary-key read instead of a page query and a count.
+ */
+export function listPageKey(businessId: string, rawQuery: string): string {
+  return `${businessId}?${rawQuery}`;
+}
 
 export function registerListCustomers(app: App, ctx: RouteContext): void {
-  // Pages as sent, by business and query string, each kept with the business's customer version
-  // it was computed at: while nothing changes, a repeated request costs one primary-key read
-  // instead of a page query and a count.
-  const pages = new VersionedCache(ctx.config.listCacheMegabytes * BYTES_PER_MEGABYTE);
   app.route({
     method: 'GET',
     url: '/api/v1/customer',
@@ -174,11 +183,11 @@ export function registerListCustomers(app: App, ctx: RouteContext): void {
       const query = request.query;
       const filter = filterFrom(query);
       const position = positionFrom(query);
-      const rawQuery = request.url.split('?')[1] ?? '';
+      const rawQuery = rawQueryOf(request.url);
       // Read before the page, so that the page is at least as new as the version it is kept at.
       const version = await ctx.customers.listVersion(ctx.storage, businessId);
-      const key = `${businessId}?${rawQuery}`;
-      let body = pages.get(key, version);
+      const key = listPageKey(businessId, rawQuery);
+      let body = ctx.listPages.get(key, version);
       if (body === undefined) {
         const page = await ctx.customers.list(ctx.storage, businessId, filter, position);
         // Serialized by the route's own 200 schema, as `send` would, and kept encoded: a page
@@ -191,7 +200,7 @@ export function registerListCustomers(app: App, ctx: RouteContext): void {
             }),
           ),
         );
-        pages.set(key, version, body);
+        ctx.listPages.set(key, version, body);
       }
       // A Buffer with a JSON content type is sent as it is; the type provider only knows objects.
       return reply.type('application/json; charset=utf-8').send(body as never);
