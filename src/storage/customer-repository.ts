@@ -156,7 +156,7 @@ export class KyselyCustomerRepository implements CustomerRepository {
     token: ActiveTokenQuestion,
     customerId: string,
   ): Promise<{ customer: CustomerRecord | undefined } | undefined> {
-    const row = await this.reads.first(liveCustomerWithActiveToken, [
+    const row = await this.reads.firstBatched(liveCustomerWithActiveToken, [
       token.businessId,
       token.jti,
       token.now,
@@ -275,12 +275,12 @@ export class KyselyCustomerRepository implements CustomerRepository {
   }
 
   async version(businessId: string): Promise<number> {
-    const row = await this.reads.first(customerVersion, [businessId]);
+    const row = await this.reads.firstBatched(customerVersion, [businessId]);
     return Number(row?.version ?? 0);
   }
 
   async versionWithActiveToken(token: ActiveTokenQuestion): Promise<number | undefined> {
-    const row = await this.reads.first(versionWithActiveToken, [
+    const row = await this.reads.firstBatched(versionWithActiveToken, [
       token.businessId,
       token.jti,
       token.now,

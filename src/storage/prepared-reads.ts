@@ -20,6 +20,15 @@ export type ReadTemplate<Row> = (db: Kysely<DatabaseSchema>, param: Param) => Co
 export interface Reads {
   all<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row[]>;
   first<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row | undefined>;
+  /**
+   * `first`, for the reads made on nearly every request: on PostgreSQL, calls made while
+   * earlier ones wait on the database are answered together, by one statement and one round
+   * trip (`PostgresReads`). Elsewhere it is `first`. The template's values must be strings.
+   */
+  firstBatched<Row>(
+    template: ReadTemplate<Row>,
+    values: readonly string[],
+  ): Promise<Row | undefined>;
 }
 
 interface CompiledTemplate {
@@ -90,6 +99,10 @@ export class KyselyReads implements Reads {
   ): Promise<Row | undefined> {
     return (await this.all(template, values))[0];
   }
+
+  firstBatched<Row>(template: ReadTemplate<Row>, values: readonly string[]) {
+    return this.first(template, values);
+  }
 }
 
 /** A template's own SQLite statement, in raw mode, and how to make a row object of its values. */
@@ -146,6 +159,11 @@ export class SqliteReads implements Reads {
     });
   }
 
+  // One connection, read synchronously: there is no round trip to save.
+  firstBatched<Row>(template: ReadTemplate<Row>, values: readonly string[]) {
+    return this.first(template, values);
+  }
+
   // Synchronous inside (better-sqlite3 is): no async wrapper, so no extra promises and
   // microtask turns on the path every authenticated request takes.
   private run<Result>(
@@ -175,12 +193,38 @@ export class SqliteReads implements Reads {
 /** PostgreSQL reports this when a prepared statement's tables changed shape (a migration). */
 const CACHED_PLAN_CHANGED = '0A000';
 
+/** A call of `firstBatched` waiting for its batch. */
+interface BatchedCall {
+  values: readonly string[];
+  resolve(row: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** The calls of one template waiting to be sent, and how many of its batches are out. */
+interface BatchQueue {
+  waiting: BatchedCall[];
+  inFlight: number;
+}
+
+/** Batches of one template out at once; calls made meanwhile wait to go together in the next. */
+const BATCHES_IN_FLIGHT = 2;
+/** Calls answered by one statement at most. */
+const MAX_BATCH = 64;
+
 /**
  * As named prepared statements on the pool: PostgreSQL parses and plans each text once per
  * connection instead of on every query (that was most of a primary-key read's cost).
+ *
+ * `firstBatched`: on loopback TCP the write to PostgreSQL's socket, which wakes its backend, was
+ * most of the server's CPU per request. So while `BATCHES_IN_FLIGHT` statements of a template are
+ * out, further calls wait and then go together in one statement — the template run once per call
+ * in a LATERAL join over the calls' values (`batchSql`) — a round trip for many requests. A
+ * call made when none is out is sent at once, alone, as `first` would send it: batching never
+ * adds a wait, it only forms while the database is the bottleneck.
  */
 export class PostgresReads implements Reads {
   private readonly names = new Map<string, string>();
+  private readonly batches = new Map<ReadTemplate<unknown>, BatchQueue>();
   private statementsNamed = 0;
 
   constructor(
@@ -190,18 +234,7 @@ export class PostgresReads implements Reads {
 
   async all<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row[]> {
     const { sql, bind } = this.compiler.compile(template as ReadTemplate<unknown>);
-    const bound = bind(values);
-    return translated(async () => {
-      try {
-        return (await this.pool.query({ name: this.nameOf(sql), text: sql, values: bound })).rows;
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== CACHED_PLAN_CHANGED) throw error;
-        // A migration changed a table under a statement prepared before it: prepare it afresh,
-        // under a new name, on every connection.
-        this.names.set(sql, this.newName());
-        return (await this.pool.query({ name: this.nameOf(sql), text: sql, values: bound })).rows;
-      }
-    });
+    return (await this.run(sql, bind(values))) as Row[];
   }
 
   async first<Row>(
@@ -209,6 +242,76 @@ export class PostgresReads implements Reads {
     values: readonly unknown[],
   ): Promise<Row | undefined> {
     return (await this.all(template, values))[0];
+  }
+
+  firstBatched<Row>(
+    template: ReadTemplate<Row>,
+    values: readonly string[],
+  ): Promise<Row | undefined> {
+    let queue = this.batches.get(template as ReadTemplate<unknown>);
+    if (queue === undefined) {
+      queue = { waiting: [], inFlight: 0 };
+      this.batches.set(template as ReadTemplate<unknown>, queue);
+    }
+    const called = new Promise<unknown>((resolve, reject) => {
+      queue.waiting.push({ values, resolve, reject });
+    });
+    this.sendWaiting(template as ReadTemplate<unknown>, queue);
+    return called as Promise<Row | undefined>;
+  }
+
+  private sendWaiting(template: ReadTemplate<unknown>, queue: BatchQueue): void {
+    while (queue.inFlight < BATCHES_IN_FLIGHT && queue.waiting.length > 0) {
+      const calls = queue.waiting.splice(0, MAX_BATCH);
+      queue.inFlight += 1;
+      this.runBatch(template, calls)
+        .then(
+          (rows) => calls.forEach((call, i) => call.resolve(rows[i])),
+          (error: unknown) => {
+            for (const call of calls) call.reject(error);
+          },
+        )
+        .finally(() => {
+          queue.inFlight -= 1;
+          this.sendWaiting(template, queue);
+        });
+    }
+  }
+
+  /** Each call's first row (or undefined), in the order of the calls. */
+  private async runBatch(
+    template: ReadTemplate<unknown>,
+    calls: readonly BatchedCall[],
+  ): Promise<unknown[]> {
+    const [single] = calls;
+    if (calls.length === 1 && single !== undefined) {
+      return [await this.first(template, single.values)];
+    }
+    const { sql, bind } = this.compiler.compile(template);
+    const bound = calls.map((call) => bind(call.values));
+    const columns = (bound[0] as unknown[]).map((_, k) => bound.map((values) => values[k]));
+    const rows = (await this.run(batchSql(sql, columns.length), columns)) as Array<
+      Record<string, unknown> & { [BATCH_INDEX]: string }
+    >;
+    const firsts: unknown[] = calls.map(() => undefined);
+    for (const { [BATCH_INDEX]: index, ...row } of rows) firsts[Number(index) - 1] = row;
+    return firsts;
+  }
+
+  private run(sql: string, values: readonly unknown[]): Promise<unknown[]> {
+    return translated(async () => {
+      try {
+        return (await this.pool.query({ name: this.nameOf(sql), text: sql, values: [...values] }))
+          .rows;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== CACHED_PLAN_CHANGED) throw error;
+        // A migration changed a table under a statement prepared before it: prepare it afresh,
+        // under a new name, on every connection.
+        this.names.set(sql, this.newName());
+        return (await this.pool.query({ name: this.nameOf(sql), text: sql, values: [...values] }))
+          .rows;
+      }
+    });
   }
 
   private nameOf(sql: string): string {
@@ -224,4 +327,23 @@ export class PostgresReads implements Reads {
     this.statementsNamed += 1;
     return `read_${this.statementsNamed}`;
   }
+}
+
+/** The column of a batch's rows that says which call (from 1) a row answers. */
+const BATCH_INDEX = 'batch_call';
+
+/**
+ * A template's SQL run once per call: parameter `$k` becomes array `$k` of every call's k-th
+ * value, unnested together with each call's number, and the template (its `$k` now that call's
+ * value) runs in a LATERAL join, first row only. Calls whose template finds nothing have no row.
+ */
+export function batchSql(sql: string, parameterCount: number): string {
+  const columns = Array.from({ length: parameterCount }, (_, k) => `p${k + 1}`);
+  const arrays = columns.map((_, k) => `$${k + 1}::text[]`);
+  const perCall = sql.replace(/\$(\d+)/g, (_, k: string) => `call.p${k}`);
+  return (
+    `select call.${BATCH_INDEX}, found.* ` +
+    `from unnest(${arrays.join(', ')}) with ordinality as call(${columns.join(', ')}, ${BATCH_INDEX}) ` +
+    `cross join lateral (select * from (${perCall}) as template limit 1) as found`
+  );
 }

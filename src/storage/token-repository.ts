@@ -68,7 +68,7 @@ export class KyselyTokenRepository implements TokenRepository {
   }
 
   async isActive(businessId: string, jti: string, now: string): Promise<boolean> {
-    return (await this.reads.first(activeToken, [businessId, jti, now])) !== undefined;
+    return (await this.reads.firstBatched(activeToken, [businessId, jti, now])) !== undefined;
   }
 
   revoke(businessId: string, jti: string, at: string): Promise<boolean> {

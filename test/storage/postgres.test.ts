@@ -1,5 +1,12 @@
+import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { createKysely } from '../../src/storage/dialect.js';
+import {
+  PostgresReads,
+  type ReadTemplate,
+  TemplateCompiler,
+} from '../../src/storage/prepared-reads.js';
 import { openStorage } from '../../src/storage/storage.js';
 import { createPostgresSchema, type PostgresSchema, skipReason } from '../helpers/databases.js';
 import { storageContract } from './storage-contract.js';
@@ -58,6 +65,60 @@ describe.skipIf(reason)('PostgreSQL: prepared reads', () => {
     } finally {
       await client.end();
       await storage.close();
+      await schema.drop();
+    }
+  });
+});
+
+describe.skipIf(reason)('PostgreSQL: batched reads', () => {
+  it('answer calls made while others wait together, each with its own row, values of any text', async () => {
+    const schema = await createPostgresSchema();
+    const engine = createKysely(
+      { engine: 'postgres', url: schema.url },
+      { poolSize: 4, statementTimeoutMs: 5000 },
+    );
+    if (engine.engine !== 'postgres') throw new Error('expected PostgreSQL');
+    try {
+      await sql`create table access_tokens (business_id text, jti text, issued_at text,
+        expires_at text, revoked_at text)`.execute(engine.db);
+      const awkward = ['plain', 'with "quotes"', "it's", 'a,b', '{braces}', 'back\\slash', ''];
+      for (const [i, jti] of awkward.entries()) {
+        await sql`insert into access_tokens values ('b1', ${jti}, ${`issued ${i}`}, 'e', null)`.execute(
+          engine.db,
+        );
+      }
+      let roundTrips = 0;
+      const query = engine.pool.query.bind(engine.pool);
+      engine.pool.query = ((...args: Parameters<typeof query>) => {
+        roundTrips += 1;
+        return query(...args);
+      }) as typeof engine.pool.query;
+      const reads = new PostgresReads(engine.pool, new TemplateCompiler(engine.db));
+      const issuedAt: ReadTemplate<{ issued_at: string }> = (db, param) =>
+        db
+          .selectFrom('access_tokens')
+          .select('issued_at')
+          .where('business_id', '=', param<string>(0))
+          .where('jti', '=', param<string>(1));
+
+      const asked = Array.from({ length: 40 }, (_, i) => {
+        const jti = awkward[i % (awkward.length + 1)] ?? 'missing';
+        return { business: i % 3 === 2 ? 'b2' : 'b1', jti };
+      });
+      const answers = await Promise.all(
+        asked.map(({ business, jti }) => reads.firstBatched(issuedAt, [business, jti])),
+      );
+      asked.forEach(({ business, jti }, i) => {
+        const index = awkward.indexOf(jti);
+        const expected =
+          business === 'b1' && index >= 0 ? { issued_at: `issued ${index}` } : undefined;
+        expect(answers[i], `${business}/${jti}`).toEqual(expected);
+      });
+      // Two go alone; the other 38 wait for them and go together.
+      expect(roundTrips).toBe(3);
+      expect(await reads.firstBatched(issuedAt, ['b1', "it's"])).toEqual({ issued_at: 'issued 2' });
+    } finally {
+      await engine.db.destroy();
       await schema.drop();
     }
   });
