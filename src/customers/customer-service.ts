@@ -15,6 +15,7 @@ import type {
   CustomerFilter,
   CustomerRecord,
   ListPosition,
+  ShownCustomerRecord,
 } from '../storage/records.js';
 import type { Repositories } from '../storage/storage.js';
 import { customerEvent, previousAttributes } from './customer-events.js';
@@ -23,7 +24,7 @@ import { normaliseCountry, normalisePhone } from './customer-rules.js';
 import { type IdentityDocumentVault, identityDocumentIn } from './identity-documents.js';
 
 export interface CustomerPage {
-  customers: CustomerRecord[];
+  customers: ShownCustomerRecord[];
   total: number;
   /** Sort key after the last row, or null when this is the last page. */
   nextCursor: string | null;

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { StringEnum } from '../lib/string-enum.js';
-import type { CustomerRecord } from '../storage/records.js';
+import type { ShownCustomerRecord } from '../storage/records.js';
 import { CUSTOMER_STATUSES, CUSTOMER_TYPES, KYC_STATUSES } from './customer-fields.js';
 
 /**
@@ -42,7 +42,7 @@ export const CustomerSchema = Type.Object(
 export type CustomerView = Static<typeof CustomerSchema>;
 
 /** The customer on the wire (SPEC §3), fields in contract order. Identity documents never appear. */
-export function presentCustomer(customer: CustomerRecord): CustomerView {
+export function presentCustomer(customer: ShownCustomerRecord): CustomerView {
   return {
     customer_id: customer.customerId,
     customer_name: customer.name,

@@ -1,5 +1,5 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
-import { RECORD_COLUMNS, type RecordRow } from './customer-rows.js';
+import { SHOWN_COLUMNS, type ShownRow } from './customer-rows.js';
 import type { ReadTemplate } from './prepared-reads.js';
 import type { CustomerFilter, ListPosition } from './records.js';
 import type { DatabaseSchema } from './schema.js';
@@ -113,7 +113,7 @@ function filterOfParams(keys: readonly BoundKey[], param: <T>(index: number) => 
   return Object.fromEntries(keys.map((key, index) => [key, param<string>(index)]));
 }
 
-type ListedRow = RecordRow & { exact_rank: number };
+type ListedRow = ShownRow & { exact_rank: number };
 
 type Paging = 'first' | 'offset' | 'cursor';
 
@@ -130,7 +130,7 @@ function listTemplate(keys: readonly BoundKey[], paging: Paging): ReadTemplate<L
     const rank = exactEmailRank(filter);
     let query = db
       .selectFrom('customers')
-      .select(RECORD_COLUMNS)
+      .select(SHOWN_COLUMNS)
       .select(rank.as('exact_rank'))
       .where('business_id', '=', at<string>(0))
       .where(matchesFilter(filter));

@@ -4,8 +4,11 @@ import {
   changedColumns,
   RECORD_COLUMNS,
   type RecordRow,
+  SHOWN_COLUMNS,
+  type ShownRow,
   toRecord,
   toRow,
+  toShownRecord,
 } from './customer-rows.js';
 import { translated } from './errors.js';
 import type { Reads, ReadTemplate } from './prepared-reads.js';
@@ -15,6 +18,7 @@ import type {
   CustomerRecord,
   KycState,
   ListPosition,
+  ShownCustomerRecord,
 } from './records.js';
 import type { DatabaseSchema } from './schema.js';
 import { type ActiveTokenQuestion, isActiveToken } from './token-repository.js';
@@ -33,7 +37,7 @@ export interface CustomerRepository {
   findLiveWithActiveToken(
     token: ActiveTokenQuestion,
     customerId: string,
-  ): Promise<{ customer: CustomerRecord | undefined } | undefined>;
+  ): Promise<{ customer: ShownCustomerRecord | undefined } | undefined>;
   /** `version`, with the token check of `findLiveWithActiveToken`: undefined when inactive. */
   versionWithActiveToken(token: ActiveTokenQuestion): Promise<number | undefined>;
   /** Whether a live customer other than `exceptCustomerId` has this email (any case). */
@@ -68,7 +72,7 @@ export interface CustomerRepository {
 }
 
 export interface ListedCustomer {
-  customer: CustomerRecord;
+  customer: ShownCustomerRecord;
   /** 1 when the row matched the `email` filter exactly; part of the keyset sort. */
   exact: 0 | 1;
 }
@@ -95,7 +99,7 @@ const liveCustomer: ReadTemplate<RecordRow> = (db, param) =>
  * read transaction of its own (locks on the WAL index), on PostgreSQL a round trip.
  */
 const liveCustomerWithActiveToken: ReadTemplate<{
-  [Column in keyof RecordRow]: RecordRow[Column] | null;
+  [Column in keyof ShownRow]: ShownRow[Column] | null;
 }> = (db, param) =>
   db
     .selectFrom('access_tokens as token')
@@ -105,7 +109,7 @@ const liveCustomerWithActiveToken: ReadTemplate<{
         .on('customer.customer_id', '=', param<string>(3))
         .on('customer.deleted_at', 'is', null),
     )
-    .select(RECORD_COLUMNS.map((column) => `customer.${column}` as const))
+    .select(SHOWN_COLUMNS.map((column) => `customer.${column}` as const))
     .where((eb) => isActiveToken(eb, param));
 
 /** `customerVersion` joined to the token's row, as `liveCustomerWithActiveToken` is. */
@@ -155,7 +159,7 @@ export class KyselyCustomerRepository implements CustomerRepository {
   async findLiveWithActiveToken(
     token: ActiveTokenQuestion,
     customerId: string,
-  ): Promise<{ customer: CustomerRecord | undefined } | undefined> {
+  ): Promise<{ customer: ShownCustomerRecord | undefined } | undefined> {
     const row = await this.reads.firstBatched(liveCustomerWithActiveToken, [
       token.businessId,
       token.jti,
@@ -163,7 +167,7 @@ export class KyselyCustomerRepository implements CustomerRepository {
       customerId,
     ]);
     if (row === undefined) return undefined;
-    return { customer: row.customer_id === null ? undefined : toRecord(row as RecordRow) };
+    return { customer: row.customer_id === null ? undefined : toShownRecord(row as ShownRow) };
   }
 
   isEmailTaken(businessId: string, email: string, exceptCustomerId?: string): Promise<boolean> {
@@ -263,7 +267,7 @@ export class KyselyCustomerRepository implements CustomerRepository {
     const { template, values } = listQuery(businessId, filter, position);
     const rows = await this.reads.all(template, values);
     return rows.map(({ exact_rank, ...row }) => ({
-      customer: toRecord(row),
+      customer: toShownRecord(row),
       exact: Number(exact_rank) === 1 ? 1 : 0,
     }));
   }

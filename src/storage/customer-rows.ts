@@ -5,6 +5,7 @@ import type {
   CustomerStatus,
   CustomerType,
   KycStatus,
+  ShownCustomerRecord,
 } from './records.js';
 import type { CustomersTable } from './schema.js';
 
@@ -34,7 +35,19 @@ export const RECORD_COLUMNS = [
 
 export type RecordRow = Pick<CustomerRow, (typeof RECORD_COLUMNS)[number]>;
 
+/** The columns of a shown customer (`ShownCustomerRecord`): all but `identity_document`. */
+export const SHOWN_COLUMNS = RECORD_COLUMNS.filter(
+  (column): column is Exclude<(typeof RECORD_COLUMNS)[number], 'identity_document'> =>
+    column !== 'identity_document',
+);
+
+export type ShownRow = Pick<CustomerRow, (typeof SHOWN_COLUMNS)[number]>;
+
 export function toRecord(row: RecordRow): CustomerRecord {
+  return { ...toShownRecord(row), identityDocument: row.identity_document };
+}
+
+export function toShownRecord(row: ShownRow): ShownCustomerRecord {
   return {
     businessId: row.business_id,
     customerId: row.customer_id,
@@ -51,7 +64,6 @@ export function toRecord(row: RecordRow): CustomerRecord {
     canCreateVc: Number(row.can_create_vc) === 1 ? 1 : 0,
     canCreateVa: Number(row.can_create_va) === 1 ? 1 : 0,
     kycVerifiedDate: row.kyc_verified_date,
-    identityDocument: row.identity_document,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -40,6 +40,13 @@ export interface CustomerRecord {
   updatedAt: string;
 }
 
+/**
+ * A customer as the API shows it: everything but the sealed identity document, which can hold
+ * two document images (megabytes) and is never shown. What list pages and the retrieve fast path
+ * read, so that they never fetch it.
+ */
+export type ShownCustomerRecord = Omit<CustomerRecord, 'identityDocument'>;
+
 /** The fields an update may change; absent keys stay as they are. */
 export type CustomerChanges = Partial<
   Pick<

@@ -234,6 +234,17 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(byKeyset).toEqual(newestFirst);
     });
 
+    it('lists customers as shown, without reading their sealed identity documents', async () => {
+      const withDocument = customer(BUSINESS_A, { identityDocument: 'sealed document' });
+      await storage.customers.insert(withDocument);
+      const [listed] = await storage.customers.list(BUSINESS_A, {}, { limit: 1, offset: 0 });
+      const { identityDocument: _, ...shown } = withDocument;
+      expect(listed?.customer).toStrictEqual(shown);
+      expect(await storage.customers.findLive(BUSINESS_A, withDocument.customerId)).toEqual(
+        withDocument,
+      );
+    });
+
     it('filters, counts the filtered rows, and lists an exact email match first', async () => {
       const exact = customer(BUSINESS_A, { email: 'ann@example.com', country: 'BRA' });
       const longer = customer(BUSINESS_A, {
@@ -390,7 +401,12 @@ export function storageContract(name: string, factory: StorageFactory): void {
           revokedAt: null,
         });
       }
-      const stored = customer(BUSINESS_A, { address: { city: 'Anytown', country: 'USA' } });
+      const stored = customer(BUSINESS_A, {
+        address: { city: 'Anytown', country: 'USA' },
+        identityDocument: 'sealed document',
+      });
+      // Shown customers come without the sealed identity document: it is never read for them.
+      const { identityDocument: _, ...shown } = stored;
       const deleted = customer(BUSINESS_A);
       await storage.customers.insert(stored);
       await storage.customers.insert(deleted);
@@ -399,7 +415,7 @@ export function storageContract(name: string, factory: StorageFactory): void {
         storage.customers.findLiveWithActiveToken(token, id);
 
       expect(await read(tokenOf('a1', BUSINESS_A), stored.customerId)).toEqual({
-        customer: stored,
+        customer: shown,
       });
       // Another business's token sees nothing of A's customers, and no token works across businesses.
       expect(await read(tokenOf('b1', BUSINESS_B), stored.customerId)).toEqual({
@@ -436,7 +452,7 @@ export function storageContract(name: string, factory: StorageFactory): void {
         await storage.customers.versionWithActiveToken(tokenOf('a1', BUSINESS_A)),
       ).toBeUndefined();
       expect(await read(tokenOf('a2', BUSINESS_A), stored.customerId)).toEqual({
-        customer: stored,
+        customer: shown,
       });
     });
 
