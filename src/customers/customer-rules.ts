@@ -1,4 +1,6 @@
-import countries from 'i18n-iso-countries';
+// The library's index alone: its default entry registers the country names of ~80 languages,
+// megabytes of heap for a lookup of codes.
+import countries from 'i18n-iso-countries/index.js';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
 /**
