@@ -200,10 +200,12 @@ interface BatchedCall {
   reject(error: unknown): void;
 }
 
-/** The calls of one template waiting to be sent, and how many of its batches are out. */
+/** The calls of one template waiting to be sent, how many of its batches are out, and its
+ * batch statement (`batchSql`), made on the first batch. */
 interface BatchQueue {
   waiting: BatchedCall[];
   inFlight: number;
+  batchText?: string;
 }
 
 /** Batches of one template out at once; calls made meanwhile wait to go together in the next. */
@@ -264,7 +266,7 @@ export class PostgresReads implements Reads {
     while (queue.inFlight < BATCHES_IN_FLIGHT && queue.waiting.length > 0) {
       const calls = queue.waiting.splice(0, MAX_BATCH);
       queue.inFlight += 1;
-      this.runBatch(template, calls)
+      this.runBatch(template, queue, calls)
         .then(
           (rows) => calls.forEach((call, i) => call.resolve(rows[i])),
           (error: unknown) => {
@@ -281,6 +283,7 @@ export class PostgresReads implements Reads {
   /** Each call's first row (or undefined), in the order of the calls. */
   private async runBatch(
     template: ReadTemplate<unknown>,
+    queue: BatchQueue,
     calls: readonly BatchedCall[],
   ): Promise<unknown[]> {
     const [single] = calls;
@@ -290,7 +293,8 @@ export class PostgresReads implements Reads {
     const { sql, bind } = this.compiler.compile(template);
     const bound = calls.map((call) => bind(call.values));
     const columns = (bound[0] as unknown[]).map((_, k) => bound.map((values) => values[k]));
-    const rows = (await this.run(batchSql(sql, columns.length), columns)) as Array<
+    queue.batchText ??= batchSql(sql, columns.length);
+    const rows = (await this.run(queue.batchText, columns)) as Array<
       Record<string, unknown> & { [BATCH_INDEX]: string }
     >;
     const firsts: unknown[] = calls.map(() => undefined);
@@ -334,10 +338,11 @@ const BATCH_INDEX = 'batch_call';
 
 /**
  * A template's SQL run once per call: parameter `$k` becomes array `$k` of every call's k-th
- * value, unnested together with each call's number, and the template (its `$k` now that call's
- * value) runs in a LATERAL join, first row only. Calls whose template finds nothing have no row.
+ * value (as text: the templates batched take strings, and have no constants of other types),
+ * unnested together with each call's number, and the template (its `$k` now that call's value)
+ * runs in a LATERAL join, first row only. Calls whose template finds nothing have no row.
  */
-export function batchSql(sql: string, parameterCount: number): string {
+function batchSql(sql: string, parameterCount: number): string {
   const columns = Array.from({ length: parameterCount }, (_, k) => `p${k + 1}`);
   const arrays = columns.map((_, k) => `$${k + 1}::text[]`);
   const perCall = sql.replace(/\$(\d+)/g, (_, k: string) => `call.p${k}`);
