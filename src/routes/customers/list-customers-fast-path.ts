@@ -49,16 +49,17 @@ export function createListCustomersFastPath(
     if (request.method !== 'GET' || authorization === undefined || url === undefined) return false;
     if (url !== PATH && !url.startsWith(`${PATH}?`)) return false;
     const fast = new FastRequest(request, response, PATH, environment);
-    let answered = false;
+    // Set once the request is answered or handed to Fastify: it must never be both.
+    let decided = false;
     keptAnswer(url, authorization)
       .then((answer) => {
-        if (answer === undefined) return fallBack();
-        answered = true;
-        fast.send(answer);
+        decided = true;
+        if (answer === undefined) fallBack();
+        else fast.send(answer);
       })
       .catch((error: unknown) => {
-        // Until there is an answer nothing is spent: the route answers (and reports) what failed.
-        if (answered) fast.abandon(error);
+        // Until then nothing is spent: the route answers (and reports) whatever failed.
+        if (decided) fast.abandon(error);
         else fallBack();
       });
     return true;
