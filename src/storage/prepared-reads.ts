@@ -268,7 +268,9 @@ export class PostgresReads implements Reads {
       queue.inFlight += 1;
       this.runBatch(template, queue, calls)
         .then(
-          (rows) => calls.forEach((call, i) => call.resolve(rows[i])),
+          (rows) => {
+            for (const [i, call] of calls.entries()) call.resolve(rows[i]);
+          },
           (error: unknown) => {
             for (const call of calls) call.reject(error);
           },
