@@ -67,9 +67,14 @@ export function clientErrorResponse(
   return undefined;
 }
 
-/** The contract's response for one of our errors. */
-export function appErrorResponse(error: AppError): ErrorResponse {
-  const headers: Record<string, string> = {};
+/**
+ * The contract's response for one of our errors; `headers` already set for the request (the
+ * rate limit's) come first, as Fastify sends a hook's headers before the error handler's.
+ */
+export function appErrorResponse(
+  error: AppError,
+  headers: Record<string, string> = {},
+): ErrorResponse {
   if (error.options.retryAfterSeconds !== undefined) {
     headers['retry-after'] = String(error.options.retryAfterSeconds);
   }

@@ -7,6 +7,7 @@ import { toTimestamp } from '../lib/timestamps.js';
 import type { IdempotencyRecord } from '../storage/records.js';
 import type { Repositories, Storage } from '../storage/storage.js';
 import { principalOf } from './authenticate.js';
+import { JSON_CONTENT_TYPE } from './envelope.js';
 import { clientErrorResponse } from './error-handler.js';
 
 declare module 'fastify' {
@@ -100,10 +101,7 @@ export class IdempotencyGuard {
     try {
       const outcome = await this.execute(businessId, key, this.fingerprint(request), work);
       if (outcome.replayed) reply.header('idempotent-replayed', 'true');
-      await reply
-        .code(outcome.statusCode)
-        .type('application/json; charset=utf-8')
-        .send(outcome.json);
+      await reply.code(outcome.statusCode).type(JSON_CONTENT_TYPE).send(outcome.json);
     } finally {
       this.inFlight.delete(slot);
     }

@@ -36,10 +36,7 @@ export function createListCustomersFastPath(
     if (page === undefined) return undefined;
     // From here on the request is this path's to answer: the budget is spent.
     const { headers, refusal } = await budget.spend(token.businessId);
-    if (refusal) {
-      const failure = appErrorResponse(refusal);
-      return { ...failure, headers: { ...headers, ...failure.headers } };
-    }
+    if (refusal) return appErrorResponse(refusal, headers);
     return { statusCode: 200, headers, body: page };
   }
 

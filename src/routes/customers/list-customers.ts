@@ -8,7 +8,12 @@ import { normaliseCountry } from '../../customers/customer-rules.js';
 import type { CustomerPage } from '../../customers/customer-service.js';
 import { CustomerSchema, presentCustomer } from '../../customers/customer-view.js';
 import { principalOf } from '../../http/authenticate.js';
-import { ErrorEnvelopeSchema, SuccessEnvelopeSchema, success } from '../../http/envelope.js';
+import {
+  ErrorEnvelopeSchema,
+  JSON_CONTENT_TYPE,
+  SuccessEnvelopeSchema,
+  success,
+} from '../../http/envelope.js';
 import { FieldValidationError } from '../../lib/app-error.js';
 import { decodeCursor } from '../../lib/cursor.js';
 import { StringEnum } from '../../lib/string-enum.js';
@@ -203,7 +208,7 @@ export function registerListCustomers(app: App, ctx: RouteContext): void {
         ctx.listPages.set(key, version, body);
       }
       // A Buffer with a JSON content type is sent as it is; the type provider only knows objects.
-      return reply.type('application/json; charset=utf-8').send(body as never);
+      return reply.type(JSON_CONTENT_TYPE).send(body as never);
     },
   });
 }

@@ -57,10 +57,10 @@ export function createRetrieveFastPath(
       const body = serialize(success(200, RETRIEVED_MESSAGE, presentCustomer(read.customer)));
       return { statusCode: 200, headers: budgetHeaders, body };
     } catch (error) {
-      const failure = appErrorResponse(
+      return appErrorResponse(
         error instanceof AppError ? error : serverFailure(error, fast.log),
+        budgetHeaders,
       );
-      return { ...failure, headers: { ...budgetHeaders, ...failure.headers } };
     }
   }
 
