@@ -30,6 +30,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** Memory for list pages kept between requests (routes/customers/list-customers.ts); 0: none. */
   listCacheMegabytes: number;
+  /** Rows of the hottest reads kept in memory on SQLite (storage/read-cache.ts); 0: none. */
+  readCacheRows: number;
   /** Lets webhook endpoints be http and on loopback/private networks: development and tests. */
   webhookAllowPrivateNetworks: boolean;
   /** Which KYC provider verifies submissions (SPEC §10). */
@@ -157,6 +159,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 3600),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     listCacheMegabytes: integer(env, 'LIST_CACHE_MB', 32, 0, 4096),
+    readCacheRows: integer(env, 'READ_CACHE_ROWS', 10_000, 0, 1_000_000),
     webhookAllowPrivateNetworks: boolean(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
     kycProvider: kycProvider(env),
     kycSandboxDelaySeconds: integer(env, 'KYC_SANDBOX_DELAY_SECONDS', 5, 0, 86_400),

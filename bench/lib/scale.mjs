@@ -33,13 +33,14 @@ function medianResult(results) {
 }
 
 /**
- * A server on the dataset — without the list page cache: these checks are about what the queries
- * cost at scale — logged in as its one business.
+ * A server on the dataset — without the list page cache or the read cache: these checks are
+ * about what the queries cost at scale — logged in as its one business.
  * @param {import('./datasets.mjs').Dataset} dataset
  */
 async function startOn(dataset) {
   const server = await startClientele(dataset, {
     LIST_CACHE_MB: '0',
+    READ_CACHE_ROWS: '0',
     // Finding the deep page's cursor asks for it once by page number: an OFFSET of ~900,000
     // rows, which on a cold page cache (this machine drops it) took PostgreSQL more than the
     // default 5 s. The measured requests are keyset pages and reads by id, far from any limit.

@@ -6,6 +6,7 @@ export async function openMigratedStorage(config: Readonly<Config>): Promise<Sto
   const storage = openStorage(config.database, {
     poolSize: config.databasePoolSize,
     statementTimeoutMs: config.databaseStatementTimeoutMs,
+    readCacheRows: config.readCacheRows,
   });
   try {
     await storage.migrate();

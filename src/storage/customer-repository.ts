@@ -21,7 +21,7 @@ import type {
   ShownCustomerRecord,
 } from './records.js';
 import type { DatabaseSchema } from './schema.js';
-import { type ActiveTokenQuestion, isActiveToken } from './token-repository.js';
+import { type ActiveTokenQuestion, isUnexpired, isUnrevokedToken } from './token-repository.js';
 
 /** Customers of one business at a time: every method takes the business id first. */
 export interface CustomerRepository {
@@ -98,27 +98,31 @@ const liveCustomer: ReadTemplate<RecordRow> = (db, param) =>
  * customer. One statement instead of two: on SQLite each statement outside a transaction is a
  * read transaction of its own (locks on the WAL index), on PostgreSQL a round trip.
  */
-const liveCustomerWithActiveToken: ReadTemplate<{
-  [Column in keyof ShownRow]: ShownRow[Column] | null;
-}> = (db, param) =>
+const liveCustomerWithToken: ReadTemplate<
+  { [Column in keyof ShownRow]: ShownRow[Column] | null } & { token_expires_at: string }
+> = (db, param) =>
   db
     .selectFrom('access_tokens as token')
     .leftJoin('customers as customer', (join) =>
       join
         .onRef('customer.business_id', '=', 'token.business_id')
-        .on('customer.customer_id', '=', param<string>(3))
+        .on('customer.customer_id', '=', param<string>(2))
         .on('customer.deleted_at', 'is', null),
     )
     .select(SHOWN_COLUMNS.map((column) => `customer.${column}` as const))
-    .where((eb) => isActiveToken(eb, param));
+    .select('token.expires_at as token_expires_at')
+    .where((eb) => isUnrevokedToken(eb, param));
 
-/** `customerVersion` joined to the token's row, as `liveCustomerWithActiveToken` is. */
-const versionWithActiveToken: ReadTemplate<{ version: number | string | null }> = (db, param) =>
+/** `customerVersion` joined to the token's row, as `liveCustomerWithToken` is. */
+const versionWithToken: ReadTemplate<{
+  version: number | string | null;
+  token_expires_at: string;
+}> = (db, param) =>
   db
     .selectFrom('access_tokens as token')
     .leftJoin('customer_counts as counts', 'counts.business_id', 'token.business_id')
-    .select('counts.version')
-    .where((eb) => isActiveToken(eb, param));
+    .select(['counts.version', 'token.expires_at as token_expires_at'])
+    .where((eb) => isUnrevokedToken(eb, param));
 
 /** Read before every list page (routes/customers/list-customers.ts). */
 const customerVersion: ReadTemplate<{ version: number | string }> = (db, param) =>
@@ -160,13 +164,12 @@ export class KyselyCustomerRepository implements CustomerRepository {
     token: ActiveTokenQuestion,
     customerId: string,
   ): Promise<{ customer: ShownCustomerRecord | undefined } | undefined> {
-    const row = await this.reads.firstBatched(liveCustomerWithActiveToken, [
+    const row = await this.reads.firstCached(liveCustomerWithToken, [
       token.businessId,
       token.jti,
-      token.now,
       customerId,
     ]);
-    if (row === undefined) return undefined;
+    if (row === undefined || !isUnexpired(row.token_expires_at, token.now)) return undefined;
     return { customer: row.customer_id === null ? undefined : toShownRecord(row as ShownRow) };
   }
 
@@ -284,12 +287,9 @@ export class KyselyCustomerRepository implements CustomerRepository {
   }
 
   async versionWithActiveToken(token: ActiveTokenQuestion): Promise<number | undefined> {
-    const row = await this.reads.firstBatched(versionWithActiveToken, [
-      token.businessId,
-      token.jti,
-      token.now,
-    ]);
-    return row === undefined ? undefined : Number(row.version ?? 0);
+    const row = await this.reads.firstCached(versionWithToken, [token.businessId, token.jti]);
+    if (row === undefined || !isUnexpired(row.token_expires_at, token.now)) return undefined;
+    return Number(row.version ?? 0);
   }
 
   /** Every change to a customer: the live count moves by `liveDelta`, the version by one. */

@@ -11,12 +11,15 @@ import {
 } from 'kysely';
 import type pg from 'pg';
 import type { DatabaseTarget } from '../config.js';
+import type { DatabaseMark } from './read-cache.js';
 import type { DatabaseSchema } from './schema.js';
 
 /** The only place that knows which engine is underneath; everything else is shared Kysely code. */
 export interface EngineOptions {
   poolSize: number;
   statementTimeoutMs: number;
+  /** Rows of the hottest reads kept in memory on SQLite (read-cache.ts); 0: none. */
+  readCacheRows: number;
 }
 
 export function openSqlite(path: string): SQLite.Database {
@@ -44,6 +47,8 @@ export interface SqliteStatements extends SqliteDatabase {
   prepareOwn(sql: string): SQLite.Statement;
   /** Whether a transaction is open on the connection right now. */
   readonly inTransaction: boolean;
+  /** Where the database stands now (read-cache.ts): a read transaction of its own. */
+  mark(): DatabaseMark;
 }
 
 /**
@@ -52,6 +57,8 @@ export interface SqliteStatements extends SqliteDatabase {
  */
 function withStatementCache(database: SQLite.Database): SqliteStatements {
   const statements = new Map<string, SQLite.Statement>();
+  const otherCommits = database.prepare('pragma data_version').pluck();
+  const ownChanges = database.prepare('select total_changes()').pluck();
   return {
     prepare(sql: string) {
       let statement = statements.get(sql);
@@ -66,6 +73,10 @@ function withStatementCache(database: SQLite.Database): SqliteStatements {
     get inTransaction() {
       return database.inTransaction;
     },
+    mark: () => ({
+      otherCommits: otherCommits.get() as number,
+      ownChanges: ownChanges.get() as number,
+    }),
     close: () => database.close(),
   };
 }

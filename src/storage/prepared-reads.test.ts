@@ -3,6 +3,7 @@ import { CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createKysely } from './dialect.js';
 import { KyselyReads, type ReadTemplate, SqliteReads, TemplateCompiler } from './prepared-reads.js';
+import { ReadCache } from './read-cache.js';
 import type { DatabaseSchema } from './schema.js';
 
 const compiler = new TemplateCompiler(
@@ -38,7 +39,7 @@ describe('SQLite prepared reads', () => {
   async function tokensTable() {
     const engine = createKysely(
       { engine: 'sqlite', path: ':memory:' },
-      { poolSize: 1, statementTimeoutMs: 1000 },
+      { poolSize: 1, statementTimeoutMs: 1000, readCacheRows: 10_000 },
     );
     if (engine.engine !== 'sqlite') throw new Error('expected SQLite');
     await sql`create table access_tokens (business_id text, jti text, issued_at text,
@@ -50,6 +51,7 @@ describe('SQLite prepared reads', () => {
       engine.statements,
       compiler,
       new KyselyReads(engine.db, compiler),
+      new ReadCache(10),
     );
     return { engine, compiler, reads };
   }
@@ -79,6 +81,36 @@ describe('SQLite prepared reads', () => {
     const { sql: text, bind } = compiler.compile(tokensOf);
     const viaKysely = await engine.db.executeQuery(CompiledQuery.raw(text, bind(['b1'])));
     expect(viaKysely.rows[0]).toStrictEqual({ revoked_at: null, jti: 'j1' });
+  });
+
+  it('keep a cached row, the same object, until the database changes', async () => {
+    const { engine, reads } = await tokensTable();
+    const first = await reads.firstCached(tokensOf, ['b1']);
+    expect(first).toStrictEqual({ revoked_at: null, jti: 'j1' });
+    expect(await reads.firstCached(tokensOf, ['b1'])).toBe(first);
+    expect(await reads.firstCached(tokensOf, ['nobody'])).toBeUndefined();
+    // A write on the connection that changes no row leaves the kept row good.
+    await sql`update access_tokens set jti = 'x' where business_id = 'nobody'`.execute(engine.db);
+    expect(await reads.firstCached(tokensOf, ['b1'])).toBe(first);
+    await sql`update access_tokens set revoked_at = 'r1' where jti = 'j1'`.execute(engine.db);
+    expect(await reads.firstCached(tokensOf, ['b1'])).toStrictEqual({
+      revoked_at: 'r1',
+      jti: 'j1',
+    });
+  });
+
+  it("never give a transaction's uncommitted writes, kept or read", async () => {
+    const { engine, reads } = await tokensTable();
+    await reads.firstCached(tokensOf, ['b1']);
+    let during: Promise<unknown> = Promise.resolve();
+    const rolledBack = engine.db.transaction().execute(async (trx) => {
+      await sql`update access_tokens set revoked_at = 'r1' where jti = 'j1'`.execute(trx);
+      // Waits for the connection, as `first` does inside a transaction (not awaited here).
+      during = reads.firstCached(tokensOf, ['b1']);
+      throw new Error('roll back');
+    });
+    await expect(rolledBack).rejects.toThrow('roll back');
+    expect(await during).toStrictEqual({ revoked_at: null, jti: 'j1' });
   });
 
   it('refuse a template that selects the same name twice', async () => {

@@ -19,6 +19,7 @@ import {
   SqliteReads,
   TemplateCompiler,
 } from './prepared-reads.js';
+import { ReadCache } from './read-cache.js';
 import type { DatabaseSchema } from './schema.js';
 import { SqliteGroupCommit } from './sqlite-group-commit.js';
 import { KyselyTokenRepository, type TokenRepository } from './token-repository.js';
@@ -86,7 +87,7 @@ export class KyselyStorage implements Storage {
   private readonly groupCommit: SqliteGroupCommit | undefined;
   private readonly repositoriesInTransaction: (trx: Kysely<DatabaseSchema>) => Repositories;
 
-  constructor(engine: Engine) {
+  constructor(engine: Engine, readCacheRows: number) {
     this.engine = engine.engine;
     this.db = engine.db;
     const compiler = new TemplateCompiler(engine.db);
@@ -94,7 +95,12 @@ export class KyselyStorage implements Storage {
     // Outside transactions the hot reads go straight to the engine (prepared-reads.ts).
     const reads =
       engine.engine === 'sqlite'
-        ? new SqliteReads(engine.statements, compiler, new KyselyReads(engine.db, compiler))
+        ? new SqliteReads(
+            engine.statements,
+            compiler,
+            new KyselyReads(engine.db, compiler),
+            new ReadCache(readCacheRows),
+          )
         : new PostgresReads(engine.pool, compiler);
     this.pool = engine.engine === 'postgres' ? engine.pool : undefined;
     ({
@@ -168,5 +174,5 @@ export class KyselyStorage implements Storage {
 }
 
 export function openStorage(target: DatabaseTarget, options: EngineOptions): Storage {
-  return new KyselyStorage(createKysely(target, options));
+  return new KyselyStorage(createKysely(target, options), options.readCacheRows);
 }

@@ -157,7 +157,7 @@ describe('kept list pages', () => {
     // Another process (the operator CLI, a second server) writes through its own connection.
     const other: Storage = openStorage(
       { engine: 'sqlite', path: join(dir, 'shared.db') },
-      { poolSize: 1, statementTimeoutMs: 5000 },
+      { poolSize: 1, statementTimeoutMs: 5000, readCacheRows: 10_000 },
     );
     cleanups.push(() => other.close());
     const stored = await t.storage.customers.findLive(acme.businessId, ours.customer_id);

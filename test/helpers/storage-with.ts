@@ -10,6 +10,7 @@ export function memoryStorage(): Storage {
   return openStorage(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database, {
     poolSize: 1,
     statementTimeoutMs: 5000,
+    readCacheRows: 10_000,
   });
 }
 

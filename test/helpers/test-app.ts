@@ -53,7 +53,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...options.env,
   });
   const storage =
-    options.storage ?? openStorage(config.database, { poolSize: 4, statementTimeoutMs: 5000 });
+    options.storage ??
+    openStorage(config.database, {
+      poolSize: 4,
+      statementTimeoutMs: 5000,
+      readCacheRows: config.readCacheRows,
+    });
   await storage.migrate();
   const clock = options.clock ?? new FakeClock(new Date());
   const logs: string[] = [];

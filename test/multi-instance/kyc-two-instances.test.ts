@@ -63,7 +63,11 @@ describe.skipIf(reason)('KYC jobs with two runners on one PostgreSQL', () => {
       DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     };
     const t = await createTestApp({ env });
-    const other = openStorage(t.config.database, { poolSize: 4, statementTimeoutMs: 5000 });
+    const other = openStorage(t.config.database, {
+      poolSize: 4,
+      statementTimeoutMs: 5000,
+      readCacheRows: 10_000,
+    });
     try {
       const acme = await createBusiness(t);
       const ids: string[] = [];

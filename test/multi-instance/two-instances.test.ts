@@ -199,7 +199,7 @@ describe.skipIf(reason)('two instances over one PostgreSQL', () => {
     // Check the database itself: every acknowledged customer is committed.
     const storage = openStorage(
       { engine: 'postgres', url: schema.url },
-      { poolSize: 2, statementTimeoutMs: 5000 },
+      { poolSize: 2, statementTimeoutMs: 5000, readCacheRows: 10_000 },
     );
     try {
       const business = await storage.businesses.findByAccountId(acme.account_id);

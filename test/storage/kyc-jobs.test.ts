@@ -40,6 +40,7 @@ const engines: Array<[string, () => Promise<{ storage: Storage; drop(): Promise<
       storage: openStorage(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database, {
         poolSize: 1,
         statementTimeoutMs: 5000,
+        readCacheRows: 10_000,
       }),
       drop: async () => {},
     }),
@@ -55,6 +56,7 @@ if (TEST_DATABASE_URL) {
         {
           poolSize: 4,
           statementTimeoutMs: 5000,
+          readCacheRows: 10_000,
         },
       );
       return { storage, drop: () => schema.drop() };

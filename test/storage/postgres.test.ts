@@ -21,7 +21,7 @@ describe.skipIf(reason)('PostgreSQL', () => {
       schema = await createPostgresSchema();
       return openStorage(
         { engine: 'postgres', url: schema.url },
-        { poolSize: 4, statementTimeoutMs: 5000 },
+        { poolSize: 4, statementTimeoutMs: 5000, readCacheRows: 10_000 },
       );
     },
     dispose: async () => schema?.drop(),
@@ -32,7 +32,10 @@ describe.skipIf(reason)('PostgreSQL: one database, several schemas', () => {
   it('migrates a fresh schema while another schema already holds a migrated copy', async () => {
     const schemas = [await createPostgresSchema(), await createPostgresSchema()];
     const storages = schemas.map((s) =>
-      openStorage({ engine: 'postgres', url: s.url }, { poolSize: 2, statementTimeoutMs: 5000 }),
+      openStorage(
+        { engine: 'postgres', url: s.url },
+        { poolSize: 2, statementTimeoutMs: 5000, readCacheRows: 10_000 },
+      ),
     );
     try {
       for (const storage of storages) await storage.migrate();
@@ -49,7 +52,7 @@ describe.skipIf(reason)('PostgreSQL: prepared reads', () => {
     const schema = await createPostgresSchema();
     const storage = openStorage(
       { engine: 'postgres', url: schema.url },
-      { poolSize: 1, statementTimeoutMs: 5000 },
+      { poolSize: 1, statementTimeoutMs: 5000, readCacheRows: 10_000 },
     );
     const client = new pg.Client({ connectionString: schema.url });
     try {
@@ -75,7 +78,7 @@ describe.skipIf(reason)('PostgreSQL: batched reads', () => {
     const schema = await createPostgresSchema();
     const engine = createKysely(
       { engine: 'postgres', url: schema.url },
-      { poolSize: 4, statementTimeoutMs: 5000 },
+      { poolSize: 4, statementTimeoutMs: 5000, readCacheRows: 10_000 },
     );
     if (engine.engine !== 'postgres') throw new Error('expected PostgreSQL');
     try {

@@ -40,7 +40,7 @@ describe('SQLite group commit', () => {
     dir = mkdtempSync(join(tmpdir(), 'clientele-group-'));
     storage = openStorage(
       { engine: 'sqlite', path: join(dir, 'db.sqlite') },
-      { poolSize: 1, statementTimeoutMs: 5000 },
+      { poolSize: 1, statementTimeoutMs: 5000, readCacheRows: 10_000 },
     );
     await storage.migrate();
   });

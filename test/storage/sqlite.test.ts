@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { openStorage } from '../../src/storage/storage.js';
 import { storageContract } from './storage-contract.js';
 
-const options = { poolSize: 1, statementTimeoutMs: 5000 };
+const options = { poolSize: 1, statementTimeoutMs: 5000, readCacheRows: 10_000 };
 
 storageContract('SQLite in memory', {
   open: async () => openStorage({ engine: 'sqlite', path: ':memory:' }, options),

@@ -58,7 +58,7 @@ const engines: Array<[string, () => Promise<{ open(): Storage; drop(): Promise<v
       open: () =>
         openStorage(
           { engine: 'sqlite', path: ':memory:' },
-          { poolSize: 1, statementTimeoutMs: 5000 },
+          { poolSize: 1, statementTimeoutMs: 5000, readCacheRows: 10_000 },
         ),
       drop: async () => {},
     }),
@@ -73,7 +73,7 @@ if (TEST_DATABASE_URL) {
         open: () =>
           openStorage(
             { engine: 'postgres', url: schema.url },
-            { poolSize: 4, statementTimeoutMs: 5000 },
+            { poolSize: 4, statementTimeoutMs: 5000, readCacheRows: 10_000 },
           ),
         drop: () => schema.drop(),
       };
