@@ -23,6 +23,8 @@ function summariseScale(perRun) {
     page1OverDeep: pick((r) => r.page1OverDeep),
     page1SmallOverLarge: pick((r) => r.page1SmallOverLarge),
     page1SequentialLargeOverSmall: pick((r) => r.page1SequentialLargeOverSmall),
+    smallWarmPassPerSecond: pick((r) => r.small.warmPassPerSecond),
+    largeWarmPassPerSecond: pick((r) => r.large.warmPassPerSecond),
     smallRetrievePerSecond: pick((r) => r.small.retrieve.requestsPerSecond),
     largeRetrievePerSecond: pick((r) => r.large.retrieve.requestsPerSecond),
     smallPage1PerSecond: pick((r) => r.small.page1.requestsPerSecond),
@@ -107,6 +109,12 @@ function printScale(engine, { small, large, median: m }, log) {
           perSecond(m.smallRetrievePerSecond, m.largeRetrievePerSecond),
           formatFixed(m.retrieveSmallOverLarge, 3),
           '≤ 1.15',
+        ],
+        [
+          'retrieve: warm-up pass, each sampled id once',
+          perSecond(m.smallWarmPassPerSecond, m.largeWarmPassPerSecond),
+          '',
+          '(cold: not a target)',
         ],
         [
           'page 1 ÷ deep cursor page (large)',
