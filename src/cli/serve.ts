@@ -13,6 +13,7 @@ import type { App } from '../routes/route-context.js';
 import { RedisRateLimitStore } from '../storage/redis-rate-limit-store.js';
 import { startWebhookDispatcher } from '../webhooks/start-dispatcher.js';
 import { createDemoBusinessIfFirstRun } from './demo-business.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import { resolveSecrets } from './local-secrets.js';
 import { openMigratedStorage } from './open-storage.js';
 
@@ -48,6 +49,7 @@ async function drain(app: App, graceMs: number): Promise<void> {
  * the database and exits 0 — or exits 1 if that takes longer than SHUTDOWN_TIMEOUT_SECONDS.
  */
 export async function serve(config: Readonly<Config>): Promise<void> {
+  limitHeapGrowth();
   const logger = createLogger(config.logLevel);
   const storage = await openMigratedStorage(config);
   const secrets = resolveSecrets(config);
