@@ -4,14 +4,16 @@ import {
   changedColumns,
   RECORD_COLUMNS,
   type RecordRow,
+  ROW_COLUMNS,
   SHOWN_COLUMNS,
   type ShownRow,
   toRecord,
   toRow,
+  toRowValues,
   toShownRecord,
 } from './customer-rows.js';
 import { translated } from './errors.js';
-import type { Reads, ReadTemplate } from './prepared-reads.js';
+import type { Reads, ReadTemplate, TemplateWrites, WriteTemplate } from './prepared-reads.js';
 import type {
   CustomerChanges,
   CustomerFilter,
@@ -124,6 +126,27 @@ const versionWithToken: ReadTemplate<{
     .select(['counts.version', 'token.expires_at as token_expires_at'])
     .where((eb) => isUnrevokedToken(eb, param));
 
+/** A new customer: the values of ROW_COLUMNS, in order. */
+const insertCustomer: WriteTemplate = (db, param) =>
+  db
+    .insertInto('customers')
+    .values(Object.fromEntries(ROW_COLUMNS.map((column, i) => [column, param(i)])) as never);
+
+/**
+ * Every change to a customer of business `param(0)`: the live count moves by `param(2)` (the
+ * first row takes `param(1)`, that delta at least 0), the version by one.
+ */
+const recordCustomerChange: WriteTemplate = (db, param) =>
+  db
+    .insertInto('customer_counts')
+    .values({ business_id: param<string>(0), live_customers: param<number>(1), version: 1 })
+    .onConflict((oc) =>
+      oc.column('business_id').doUpdateSet({
+        live_customers: sql<number>`customer_counts.live_customers + ${param<number>(2)}`,
+        version: sql<number>`customer_counts.version + 1`,
+      }),
+    );
+
 /** Read before every list page (routes/customers/list-customers.ts). */
 const customerVersion: ReadTemplate<{ version: number | string }> = (db, param) =>
   db.selectFrom('customer_counts').select('version').where('business_id', '=', param<string>(0));
@@ -132,11 +155,12 @@ export class KyselyCustomerRepository implements CustomerRepository {
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
     private readonly reads: Reads,
+    private readonly writes: TemplateWrites,
   ) {}
 
   insert(customer: CustomerRecord): Promise<void> {
     return translated(async () => {
-      await this.db.insertInto('customers').values(toRow(customer)).execute();
+      await this.writes.run(insertCustomer, toRowValues(customer));
       await this.recordChange(customer.businessId, 1);
     });
   }
@@ -294,15 +318,6 @@ export class KyselyCustomerRepository implements CustomerRepository {
 
   /** Every change to a customer: the live count moves by `liveDelta`, the version by one. */
   private async recordChange(businessId: string, liveDelta: number): Promise<void> {
-    await this.db
-      .insertInto('customer_counts')
-      .values({ business_id: businessId, live_customers: Math.max(liveDelta, 0), version: 1 })
-      .onConflict((oc) =>
-        oc.column('business_id').doUpdateSet({
-          live_customers: sql<number>`customer_counts.live_customers + ${liveDelta}`,
-          version: sql<number>`customer_counts.version + 1`,
-        }),
-      )
-      .execute();
+    await this.writes.run(recordCustomerChange, [businessId, Math.max(liveDelta, 0), liveDelta]);
   }
 }

@@ -69,6 +69,42 @@ export function toShownRecord(row: ShownRow): ShownCustomerRecord {
   };
 }
 
+/** Every column of a customer row, in the order `toRowValues` gives their values. */
+export const ROW_COLUMNS = [
+  'business_id',
+  'customer_id',
+  'customer_name',
+  'customer_email',
+  'email_lower',
+  'name_lower',
+  'customer_phone',
+  'customer_country',
+  'customer_address',
+  'customer_type',
+  'customer_status',
+  'customer_kyc_status',
+  'customer_kyc_reject_reason',
+  'can_create_vc',
+  'can_create_va',
+  'kyc_verified_date',
+  'identity_document',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+] as const satisfies readonly (keyof CustomerRow)[];
+
+// Fails to compile when the table gains a column that ROW_COLUMNS does not list.
+const everyColumnListed: Exclude<keyof CustomerRow, (typeof ROW_COLUMNS)[number]> extends never
+  ? true
+  : never = true;
+void everyColumnListed;
+
+/** `toRow` as the values of ROW_COLUMNS, for the insert template. */
+export function toRowValues(customer: CustomerRecord): unknown[] {
+  const row = toRow(customer);
+  return ROW_COLUMNS.map((column) => row[column]);
+}
+
 export function toRow(customer: CustomerRecord): CustomerRow {
   return {
     business_id: customer.businessId,

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { supportsRowLocks } from './dialect.js';
 import { translated } from './errors.js';
+import type { TemplateWrites, WriteTemplate } from './prepared-reads.js';
 import type { OutboxEventRecord } from './records.js';
 import type { DatabaseSchema, OutboxEventsTable } from './schema.js';
 
@@ -30,23 +31,42 @@ function toRecord(row: Selectable<OutboxEventsTable>): OutboxEventRecord {
   };
 }
 
+/** Written with every change to a customer. */
+const appendEvent: WriteTemplate = (db, param) =>
+  db.insertInto('outbox_events').values({
+    business_id: param<string>(0),
+    event_id: param<string>(1),
+    event_type: param<string>(2),
+    customer_id: param<string | null>(3),
+    payload: param<string>(4),
+    created_at: param<string>(5),
+    dispatched_at: null,
+  });
+
+/** Once for every event, by the dispatcher. */
+const markEventDispatched: WriteTemplate = (db, param) =>
+  db
+    .updateTable('outbox_events')
+    .set({ dispatched_at: param<string>(2) })
+    .where('business_id', '=', param<string>(0))
+    .where('event_id', '=', param<string>(1));
+
 export class KyselyEventRepository implements EventRepository {
-  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly writes: TemplateWrites,
+  ) {}
 
   append(event: OutboxEventRecord): Promise<void> {
     return translated(async () => {
-      await this.db
-        .insertInto('outbox_events')
-        .values({
-          business_id: event.businessId,
-          event_id: event.eventId,
-          event_type: event.eventType,
-          customer_id: event.customerId,
-          payload: JSON.stringify(event.payload),
-          created_at: event.createdAt,
-          dispatched_at: null,
-        })
-        .execute();
+      await this.writes.run(appendEvent, [
+        event.businessId,
+        event.eventId,
+        event.eventType,
+        event.customerId,
+        JSON.stringify(event.payload),
+        event.createdAt,
+      ]);
     });
   }
 
@@ -93,12 +113,7 @@ export class KyselyEventRepository implements EventRepository {
 
   markDispatched(businessId: string, eventId: string, at: string): Promise<void> {
     return translated(async () => {
-      await this.db
-        .updateTable('outbox_events')
-        .set({ dispatched_at: at })
-        .where('business_id', '=', businessId)
-        .where('event_id', '=', eventId)
-        .execute();
+      await this.writes.run(markEventDispatched, [businessId, eventId, at]);
     });
   }
 }

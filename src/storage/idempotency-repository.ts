@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { translated } from './errors.js';
+import type { Reads, ReadTemplate, TemplateWrites, WriteTemplate } from './prepared-reads.js';
 import type { IdempotencyRecord } from './records.js';
-import type { DatabaseSchema } from './schema.js';
+import type { DatabaseSchema, IdempotencyKeysTable } from './schema.js';
 
 /** Stored outcomes of idempotent requests, keyed by business and key. */
 export interface IdempotencyRepository {
@@ -17,65 +18,88 @@ export interface IdempotencyRepository {
   deleteExpired(before: string): Promise<number>;
 }
 
-export class KyselyIdempotencyRepository implements IdempotencyRepository {
-  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+/** Looked up before every idempotent write. */
+const liveKey: ReadTemplate<Selectable<IdempotencyKeysTable>> = (db, param) =>
+  db
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('business_id', '=', param<string>(0))
+    .where('idempotency_key', '=', param<string>(1))
+    .where('expires_at', '>', param<string>(2));
 
-  find(businessId: string, key: string, now: string): Promise<IdempotencyRecord | undefined> {
-    return translated(async () => {
-      const row = await this.db
-        .selectFrom('idempotency_keys')
-        .selectAll()
-        .where('business_id', '=', businessId)
-        .where('idempotency_key', '=', key)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
-      return (
-        row && {
-          businessId: row.business_id,
-          key: row.idempotency_key,
-          fingerprint: row.fingerprint,
-          responseStatus: Number(row.response_status),
-          responseBody: row.response_body,
-          createdAt: row.created_at,
-          expiresAt: row.expires_at,
-        }
-      );
-    });
+/**
+ * Claims a key (the values of an IdempotencyRecord, in the order of `recordValues`) unless a live
+ * record holds it: a record expired at the new one's creation (`param(5)`) is replaced.
+ */
+const claimKey: WriteTemplate = (db, param) => {
+  const values = {
+    business_id: param<string>(0),
+    idempotency_key: param<string>(1),
+    fingerprint: param<string>(2),
+    response_status: param<number>(3),
+    response_body: param<string>(4),
+    created_at: param<string>(5),
+    expires_at: param<string>(6),
+  };
+  return db
+    .insertInto('idempotency_keys')
+    .values(values)
+    .onConflict((oc) =>
+      oc
+        .columns(['business_id', 'idempotency_key'])
+        .doUpdateSet(values)
+        .where('idempotency_keys.expires_at', '<=', param<string>(5)),
+    );
+};
+
+const completeKey: WriteTemplate = (db, param) =>
+  db
+    .updateTable('idempotency_keys')
+    .set({ response_status: param<number>(2), response_body: param<string>(3) })
+    .where('business_id', '=', param<string>(0))
+    .where('idempotency_key', '=', param<string>(1));
+
+function recordValues(record: IdempotencyRecord): unknown[] {
+  return [
+    record.businessId,
+    record.key,
+    record.fingerprint,
+    record.responseStatus,
+    record.responseBody,
+    record.createdAt,
+    record.expiresAt,
+  ];
+}
+
+export class KyselyIdempotencyRepository implements IdempotencyRepository {
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly reads: Reads,
+    private readonly writes: TemplateWrites,
+  ) {}
+
+  async find(businessId: string, key: string, now: string): Promise<IdempotencyRecord | undefined> {
+    const row = await this.reads.first(liveKey, [businessId, key, now]);
+    return (
+      row && {
+        businessId: row.business_id,
+        key: row.idempotency_key,
+        fingerprint: row.fingerprint,
+        responseStatus: Number(row.response_status),
+        responseBody: row.response_body,
+        createdAt: row.created_at,
+        expiresAt: row.expires_at,
+      }
+    );
   }
 
   tryInsert(record: IdempotencyRecord): Promise<boolean> {
-    return translated(async () => {
-      const values = {
-        business_id: record.businessId,
-        idempotency_key: record.key,
-        fingerprint: record.fingerprint,
-        response_status: record.responseStatus,
-        response_body: record.responseBody,
-        created_at: record.createdAt,
-        expires_at: record.expiresAt,
-      };
-      const result = await this.db
-        .insertInto('idempotency_keys')
-        .values(values)
-        .onConflict((oc) =>
-          oc
-            .columns(['business_id', 'idempotency_key'])
-            .doUpdateSet(values)
-            .where('idempotency_keys.expires_at', '<=', record.createdAt),
-        )
-        .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
-    });
+    return translated(async () => (await this.writes.run(claimKey, recordValues(record))) === 1);
   }
 
   complete(businessId: string, key: string, status: number, body: string): Promise<void> {
     return translated(async () => {
-      await this.db
-        .updateTable('idempotency_keys')
-        .set({ response_status: status, response_body: body })
-        .where('business_id', '=', businessId)
-        .where('idempotency_key', '=', key)
-        .execute();
+      await this.writes.run(completeKey, [businessId, key, status, body]);
     });
   }
 

@@ -17,6 +17,31 @@ export type Param = <T>(index: number) => T;
  */
 export type ReadTemplate<Row> = (db: Kysely<DatabaseSchema>, param: Param) => Compilable<Row>;
 
+/**
+ * A write (insert, update, delete) written once with Kysely's builder, `param(i)` standing where
+ * the i-th value goes, as a read template is. A create makes six writes: building and compiling
+ * them on every call cost ~40 µs, a sixth of the request.
+ */
+export type WriteTemplate = (db: Kysely<DatabaseSchema>, param: Param) => Compilable<unknown>;
+
+/**
+ * Runs write templates through Kysely on `db` — a transaction's connection, or the database —
+ * so they take part in whatever transaction `db` is.
+ */
+export class TemplateWrites {
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly compiler: TemplateCompiler,
+  ) {}
+
+  /** The number of rows the statement inserted, updated or deleted. */
+  async run(template: WriteTemplate, values: readonly unknown[]): Promise<number> {
+    const { sql, bind } = this.compiler.compile(template);
+    const result = await this.db.executeQuery(CompiledQuery.raw(sql, bind(values)));
+    return Number(result.numAffectedRows ?? 0);
+  }
+}
+
 /** Runs read templates. */
 export interface Reads {
   all<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row[]>;
@@ -51,11 +76,11 @@ const MARKER = '\u0000param:';
 
 /** Compiles templates for one engine (SQL text differs by dialect), once each. */
 export class TemplateCompiler {
-  private readonly compiled = new Map<ReadTemplate<unknown>, CompiledTemplate>();
+  private readonly compiled = new Map<ReadTemplate<unknown> | WriteTemplate, CompiledTemplate>();
 
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
-  compile(template: ReadTemplate<unknown>): CompiledTemplate {
+  compile(template: ReadTemplate<unknown> | WriteTemplate): CompiledTemplate {
     let compiled = this.compiled.get(template);
     if (compiled === undefined) {
       compiled = this.compileNew(template);
@@ -64,7 +89,7 @@ export class TemplateCompiler {
     return compiled;
   }
 
-  private compileNew(template: ReadTemplate<unknown>): CompiledTemplate {
+  private compileNew(template: ReadTemplate<unknown> | WriteTemplate): CompiledTemplate {
     const param: Param = (index) => `${MARKER}${index}` as never;
     const { sql, parameters } = template(this.db, param).compile();
     // For each compiled parameter: the index of the value that fills it, or -1 for a constant.
@@ -72,7 +97,7 @@ export class TemplateCompiler {
       if (typeof value !== 'string' || !value.includes(MARKER)) return -1;
       if (!value.startsWith(MARKER)) {
         // e.g. `%${param(0)}%`: the template must take the finished value as its parameter.
-        throw new Error(`A read template changed a parameter instead of passing it: ${sql}`);
+        throw new Error(`A template changed a parameter instead of passing it: ${sql}`);
       }
       return Number(value.slice(MARKER.length));
     });
@@ -81,7 +106,7 @@ export class TemplateCompiler {
       sql,
       bind(values) {
         if (values.length !== arity) {
-          throw new Error(`Read template takes ${arity} values, got ${values.length}: ${sql}`);
+          throw new Error(`Template takes ${arity} values, got ${values.length}: ${sql}`);
         }
         return slots.map((slot, i) => (slot === -1 ? parameters[i] : values[slot]));
       },

@@ -18,6 +18,7 @@ import {
   type Reads,
   SqliteReads,
   TemplateCompiler,
+  TemplateWrites,
 } from './prepared-reads.js';
 import { ReadCache } from './read-cache.js';
 import type { DatabaseSchema } from './schema.js';
@@ -58,14 +59,22 @@ export interface Storage extends Repositories {
   poolStats?(): PoolStats;
 }
 
-/** `reads` runs the hot read templates; inside a transaction, on the transaction's `db`. */
-function repositoriesOn(db: Kysely<DatabaseSchema>, reads: Reads): Repositories {
+/**
+ * `reads` runs the hot read templates; inside a transaction, on the transaction's `db`. The
+ * write templates always run on `db`.
+ */
+function repositoriesOn(
+  db: Kysely<DatabaseSchema>,
+  reads: Reads,
+  compiler: TemplateCompiler,
+): Repositories {
+  const writes = new TemplateWrites(db, compiler);
   return {
-    customers: new KyselyCustomerRepository(db, reads),
-    events: new KyselyEventRepository(db),
+    customers: new KyselyCustomerRepository(db, reads, writes),
+    events: new KyselyEventRepository(db, writes),
     businesses: new KyselyBusinessRepository(db),
     tokens: new KyselyTokenRepository(db, reads),
-    idempotency: new KyselyIdempotencyRepository(db),
+    idempotency: new KyselyIdempotencyRepository(db, reads, writes),
     webhookEndpoints: new KyselyWebhookEndpointRepository(db),
     webhookDeliveries: new KyselyWebhookDeliveryRepository(db),
     kyc: new KyselyKycRepository(db),
@@ -91,7 +100,8 @@ export class KyselyStorage implements Storage {
     this.engine = engine.engine;
     this.db = engine.db;
     const compiler = new TemplateCompiler(engine.db);
-    this.repositoriesInTransaction = (trx) => repositoriesOn(trx, new KyselyReads(trx, compiler));
+    this.repositoriesInTransaction = (trx) =>
+      repositoriesOn(trx, new KyselyReads(trx, compiler), compiler);
     // Outside transactions the hot reads go straight to the engine (prepared-reads.ts).
     const reads =
       engine.engine === 'sqlite'
@@ -112,7 +122,7 @@ export class KyselyStorage implements Storage {
       webhookEndpoints: this.webhookEndpoints,
       webhookDeliveries: this.webhookDeliveries,
       kyc: this.kyc,
-    } = repositoriesOn(engine.db, reads));
+    } = repositoriesOn(engine.db, reads, compiler));
     // SQLite has one writer and pays an fsync per commit: batch commits. PostgreSQL runs
     // transactions concurrently on its pool and batches WAL flushes itself.
     this.groupCommit =
