@@ -2,8 +2,8 @@ import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { listQuery } from './customer-list-queries.js';
-import { TemplateCompiler } from './prepared-reads.js';
 import type { DatabaseSchema } from './schema.js';
+import { TemplateCompiler } from './statement-templates.js';
 
 const compiler = new TemplateCompiler(
   new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: new SQLite(':memory:') }) }),

@@ -1,13 +1,13 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import { SHOWN_COLUMNS, type ShownRow } from './customer-rows.js';
-import type { ReadTemplate } from './prepared-reads.js';
 import type { CustomerFilter, ListPosition } from './records.js';
 import type { DatabaseSchema } from './schema.js';
+import type { ReadTemplate } from './statement-templates.js';
 
 /**
  * The list query and its count (SPEC §4.2) as read templates, one per shape: which filters are
  * given and how the page is positioned. A shape's SQL is built and compiled once; each request
- * then only binds its values (see prepared-reads.ts). There are at most 2^9 filter combinations
+ * then only binds its values (see statement-templates.ts). There are at most 2^9 filter combinations
  * times three ways to position a page, so the templates kept stay few.
  */
 

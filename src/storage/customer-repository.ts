@@ -13,7 +13,6 @@ import {
   toShownRecord,
 } from './customer-rows.js';
 import { translated } from './errors.js';
-import type { Reads, ReadTemplate, TemplateWrites, WriteTemplate } from './prepared-reads.js';
 import type {
   CustomerChanges,
   CustomerFilter,
@@ -23,6 +22,7 @@ import type {
   ShownCustomerRecord,
 } from './records.js';
 import type { DatabaseSchema } from './schema.js';
+import type { Reads, ReadTemplate, TemplateWrites, WriteTemplate } from './statement-templates.js';
 import { type ActiveTokenQuestion, isUnexpired, isUnrevokedToken } from './token-repository.js';
 
 /** Customers of one business at a time: every method takes the business id first. */
@@ -95,10 +95,11 @@ const liveCustomer: ReadTemplate<RecordRow> = (db, param) =>
     .where('deleted_at', 'is', null);
 
 /**
- * `liveCustomer` joined to the token's row: no row when the token is not active (the conditions
- * of the token repository's `activeToken`), customer columns all null when there is no such live
- * customer. One statement instead of two: on SQLite each statement outside a transaction is a
- * read transaction of its own (locks on the WAL index), on PostgreSQL a round trip.
+ * `liveCustomer` joined to the token's row: no row when the token is unknown or revoked
+ * (`isUnrevokedToken`; its expiry comes back as `token_expires_at`, for `isUnexpired`), customer
+ * columns all null when there is no such live customer. One statement instead of two: on SQLite
+ * each statement outside a transaction is a read transaction of its own (locks on the WAL index),
+ * on PostgreSQL a round trip.
  */
 const liveCustomerWithToken: ReadTemplate<
   { [Column in keyof ShownRow]: ShownRow[Column] | null } & { token_expires_at: string }

@@ -39,7 +39,7 @@ const requireOnDemand = createRequire(import.meta.url);
 
 const MAX_CACHED_STATEMENTS = 500;
 
-/** The one SQLite connection, as Kysely and the prepared reads (prepared-reads.ts) use it. */
+/** The one SQLite connection, as Kysely and the prepared reads (statement-templates.ts) use it. */
 export interface SqliteStatements extends SqliteDatabase {
   /** The kept statement for this text, shared by every caller: never change its mode. */
   prepare(sql: string): SQLite.Statement;

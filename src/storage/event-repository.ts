@@ -1,9 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
 import { supportsRowLocks } from './dialect.js';
 import { translated } from './errors.js';
-import type { TemplateWrites, WriteTemplate } from './prepared-reads.js';
 import type { OutboxEventRecord } from './records.js';
 import type { DatabaseSchema, OutboxEventsTable } from './schema.js';
+import type { TemplateWrites, WriteTemplate } from './statement-templates.js';
 
 /** The transactional outbox. Append inside the change's transaction; dispatch reads it later. */
 export interface EventRepository {

@@ -1,8 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import { translated } from './errors.js';
-import type { Reads, ReadTemplate, TemplateWrites, WriteTemplate } from './prepared-reads.js';
 import type { IdempotencyRecord } from './records.js';
 import type { DatabaseSchema, IdempotencyKeysTable } from './schema.js';
+import type { Reads, ReadTemplate, TemplateWrites, WriteTemplate } from './statement-templates.js';
 
 /** Stored outcomes of idempotent requests, keyed by business and key. */
 export interface IdempotencyRepository {

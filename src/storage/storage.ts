@@ -12,6 +12,9 @@ import {
 } from './idempotency-repository.js';
 import { type KycRepository, KyselyKycRepository } from './kyc-repository.js';
 import { migrationProvider } from './migrations/index.js';
+import { ReadCache } from './read-cache.js';
+import type { DatabaseSchema } from './schema.js';
+import { SqliteGroupCommit } from './sqlite-group-commit.js';
 import {
   KyselyReads,
   PostgresReads,
@@ -19,10 +22,7 @@ import {
   SqliteReads,
   TemplateCompiler,
   TemplateWrites,
-} from './prepared-reads.js';
-import { ReadCache } from './read-cache.js';
-import type { DatabaseSchema } from './schema.js';
-import { SqliteGroupCommit } from './sqlite-group-commit.js';
+} from './statement-templates.js';
 import { KyselyTokenRepository, type TokenRepository } from './token-repository.js';
 import {
   KyselyWebhookDeliveryRepository,
@@ -102,7 +102,7 @@ export class KyselyStorage implements Storage {
     const compiler = new TemplateCompiler(engine.db);
     this.repositoriesInTransaction = (trx) =>
       repositoriesOn(trx, new KyselyReads(trx, compiler), compiler);
-    // Outside transactions the hot reads go straight to the engine (prepared-reads.ts).
+    // Outside transactions the hot reads go straight to the engine (statement-templates.ts).
     const reads =
       engine.engine === 'sqlite'
         ? new SqliteReads(

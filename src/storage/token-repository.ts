@@ -1,8 +1,8 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import { translated } from './errors.js';
-import type { Param, Reads, ReadTemplate } from './prepared-reads.js';
 import type { AccessTokenRecord } from './records.js';
 import type { AccessTokensTable, DatabaseSchema } from './schema.js';
+import type { Param, Reads, ReadTemplate } from './statement-templates.js';
 
 /** Issued access tokens, so that revocation takes effect on the very next request everywhere. */
 export interface TokenRepository {

@@ -6,7 +6,7 @@ import {
   PostgresReads,
   type ReadTemplate,
   TemplateCompiler,
-} from '../../src/storage/prepared-reads.js';
+} from '../../src/storage/statement-templates.js';
 import { openStorage } from '../../src/storage/storage.js';
 import { createPostgresSchema, type PostgresSchema, skipReason } from '../helpers/databases.js';
 import { storageContract } from './storage-contract.js';

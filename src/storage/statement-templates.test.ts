@@ -2,9 +2,14 @@ import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createKysely } from './dialect.js';
-import { KyselyReads, type ReadTemplate, SqliteReads, TemplateCompiler } from './prepared-reads.js';
 import { ReadCache } from './read-cache.js';
 import type { DatabaseSchema } from './schema.js';
+import {
+  KyselyReads,
+  type ReadTemplate,
+  SqliteReads,
+  TemplateCompiler,
+} from './statement-templates.js';
 
 const compiler = new TemplateCompiler(
   new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: new SQLite(':memory:') }) }),
