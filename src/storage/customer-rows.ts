@@ -71,25 +71,9 @@ export function toShownRecord(row: ShownRow): ShownCustomerRecord {
 
 /** Every column of a customer row, in the order `toRowValues` gives their values. */
 export const ROW_COLUMNS = [
-  'business_id',
-  'customer_id',
-  'customer_name',
-  'customer_email',
+  ...RECORD_COLUMNS,
   'email_lower',
   'name_lower',
-  'customer_phone',
-  'customer_country',
-  'customer_address',
-  'customer_type',
-  'customer_status',
-  'customer_kyc_status',
-  'customer_kyc_reject_reason',
-  'can_create_vc',
-  'can_create_va',
-  'kyc_verified_date',
-  'identity_document',
-  'created_at',
-  'updated_at',
   'deleted_at',
 ] as const satisfies readonly (keyof CustomerRow)[];
 

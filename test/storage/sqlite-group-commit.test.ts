@@ -3,33 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { uuidv7 } from '../../src/lib/ids.js';
 import type { CustomerRecord } from '../../src/storage/records.js';
 import { openStorage, type Storage } from '../../src/storage/storage.js';
+import { customerRecord } from '../helpers/customer-record.js';
 
 const BUSINESS = '0190a6f4-0000-7000-8000-00000000000a';
 
 function customer(email: string): CustomerRecord {
-  const at = '2026-01-01T00:00:00.000000Z';
-  return {
-    businessId: BUSINESS,
-    customerId: uuidv7(),
-    name: 'N',
-    email,
-    phone: '+19203751411',
-    country: 'USA',
-    address: null,
-    type: 'individual',
-    status: 'pending',
-    kycStatus: 'not_started',
-    kycRejectReason: null,
-    canCreateVc: 0,
-    canCreateVa: 0,
-    kycVerifiedDate: null,
-    identityDocument: null,
-    createdAt: at,
-    updatedAt: at,
-  };
+  return customerRecord(BUSINESS, { name: 'N', email });
 }
 
 describe('SQLite group commit', () => {

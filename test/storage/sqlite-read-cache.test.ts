@@ -2,37 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { uuidv7 } from '../../src/lib/ids.js';
 import type { CustomerRecord } from '../../src/storage/records.js';
 import { openStorage, type Storage } from '../../src/storage/storage.js';
+import { customerRecord } from '../helpers/customer-record.js';
 
 const BUSINESS = '0190a6f4-0000-7000-8000-00000000000a';
 const NOW = '2026-01-01T00:05:00.000000Z';
 const TOKEN = { businessId: BUSINESS, jti: 'j1', now: NOW };
-
-function customer(): CustomerRecord {
-  const at = '2026-01-01T00:00:00.000000Z';
-  const id = uuidv7(Date.parse(at));
-  return {
-    businessId: BUSINESS,
-    customerId: id,
-    name: 'Kept Customer',
-    email: `c-${id}@example.com`,
-    phone: '+19203751411',
-    country: 'USA',
-    address: null,
-    type: 'individual',
-    status: 'pending',
-    kycStatus: 'not_started',
-    kycRejectReason: null,
-    canCreateVc: 0,
-    canCreateVa: 0,
-    kycVerifiedDate: null,
-    identityDocument: null,
-    createdAt: at,
-    updatedAt: at,
-  };
-}
 
 /**
  * The server keeps the rows of its hottest reads (storage/read-cache.ts). Whatever another
@@ -55,7 +31,7 @@ describe('SQLite reads kept in memory', () => {
     server = open();
     await server.migrate();
     other = open();
-    stored = customer();
+    stored = customerRecord(BUSINESS, { name: 'Kept Customer' });
     await server.customers.insert(stored);
     await server.tokens.insert({
       businessId: BUSINESS,

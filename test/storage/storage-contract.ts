@@ -3,6 +3,7 @@ import { uuidv7 } from '../../src/lib/ids.js';
 import { UniqueViolationError } from '../../src/storage/errors.js';
 import type { CustomerRecord, IdempotencyRecord } from '../../src/storage/records.js';
 import type { Storage } from '../../src/storage/storage.js';
+import { customerRecord } from '../helpers/customer-record.js';
 
 export interface StorageFactory {
   open(): Promise<Storage>;
@@ -19,29 +20,16 @@ function nextTimestamp(): string {
   return `${new Date(clockMs).toISOString().slice(0, 23)}000Z`;
 }
 
+/** Customers made one second apart, so that newest-first order is creation order. */
 function customer(businessId: string, overrides: Partial<CustomerRecord> = {}): CustomerRecord {
   const at = nextTimestamp();
-  const id = uuidv7(clockMs);
-  return {
-    businessId,
-    customerId: id,
-    name: 'Test Customer',
-    email: `c-${id}@example.com`,
-    phone: '+19203751411',
-    country: 'USA',
+  return customerRecord(businessId, {
+    customerId: uuidv7(clockMs),
     address: { city: 'Anytown' },
-    type: 'individual',
-    status: 'pending',
-    kycStatus: 'not_started',
-    kycRejectReason: null,
-    canCreateVc: 0,
-    canCreateVa: 0,
-    kycVerifiedDate: null,
-    identityDocument: null,
     createdAt: at,
     updatedAt: at,
     ...overrides,
-  };
+  });
 }
 
 function idempotencyRecord(overrides: Partial<IdempotencyRecord> = {}): IdempotencyRecord {

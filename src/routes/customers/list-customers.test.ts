@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { customerRecord } from '../../../test/helpers/customer-record.js';
 import {
   createBusiness,
   createCustomer,
@@ -117,26 +118,14 @@ async function seeded(overrides: Partial<CustomerRecord>): Promise<CustomerRecor
   t.clock.advance(1);
   const now = t.clock.now();
   const at = wireTimestamp(now);
-  const record: CustomerRecord = {
-    businessId: acme.businessId,
+  const record = customerRecord(acme.businessId, {
     customerId: uuidv7(now.getTime()),
     name: 'Seeded Customer',
     email: `seeded-${now.getTime()}@example.com`,
-    phone: '+19203751411',
-    country: 'USA',
-    address: null,
-    type: 'individual',
-    status: 'pending',
-    kycStatus: 'not_started',
-    kycRejectReason: null,
-    canCreateVc: 0,
-    canCreateVa: 0,
-    kycVerifiedDate: null,
-    identityDocument: null,
     createdAt: at,
     updatedAt: at,
     ...overrides,
-  };
+  });
   await t.storage.customers.insert(record);
   return record;
 }
