@@ -104,6 +104,20 @@ describe('SQLite prepared reads', () => {
     });
   });
 
+  it('keep rows of different values apart, whatever the values hold', async () => {
+    const { engine, reads } = await tokensTable();
+    await sql`insert into access_tokens values ('ab', 'c', 'i', 'e', 'first'),
+      ('a', 'bc', 'i', 'e', 'second')`.execute(engine.db);
+    const byBoth: ReadTemplate<{ revoked_at: string | null }> = (db, param) =>
+      db
+        .selectFrom('access_tokens')
+        .select('revoked_at')
+        .where('business_id', '=', param<string>(0))
+        .where('jti', '=', param<string>(1));
+    expect(await reads.firstCached(byBoth, ['ab', 'c'])).toEqual({ revoked_at: 'first' });
+    expect(await reads.firstCached(byBoth, ['a', 'bc'])).toEqual({ revoked_at: 'second' });
+  });
+
   it("never give a transaction's uncommitted writes, kept or read", async () => {
     const { engine, reads } = await tokensTable();
     await reads.firstCached(tokensOf, ['b1']);
