@@ -8,16 +8,19 @@ import { median } from './report.mjs';
 import { authorisedGet, deepCursor, login } from './scenarios.mjs';
 import { startClientele } from './servers.mjs';
 
+/** `GET path`, read to the end; throws unless it answers 200. */
+async function getOk(port, path, headers) {
+  const response = await fetch(`http://${HOST}:${port}${path}`, { headers });
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}`);
+}
+
 /** Median wall time of `count` sequential requests, one at a time (no queueing). */
 async function sequentialMs(port, path, token, count) {
   const times = [];
   for (let i = 0; i < count; i++) {
     const started = performance.now();
-    const response = await fetch(`http://${HOST}:${port}${path}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    await response.arrayBuffer();
-    if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}`);
+    await getOk(port, path, { authorization: `Bearer ${token}` });
     times.push(performance.now() - started);
   }
   return median(times);
@@ -35,11 +38,7 @@ async function warmWorkingSet(port, template, concurrency = 10) {
   const started = performance.now();
   const worker = async () => {
     for (let path = paths.pop(); path !== undefined; path = paths.pop()) {
-      const response = await fetch(`http://${HOST}:${port}${path}`, {
-        headers: template.headers,
-      });
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}`);
+      await getOk(port, path, template.headers);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));

@@ -35,7 +35,6 @@ export class ReadCache {
   }
 
   set(key: string, mark: DatabaseMark, row: unknown): void {
-    if (!this.enabled) return;
     this.moveTo(mark);
     this.rows.set(key, row);
     if (this.rows.size > this.maxRows) {
