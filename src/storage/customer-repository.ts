@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { CustomerCountChanges } from './customer-count-changes.js';
 import { countQuery, listQuery } from './customer-list-queries.js';
 import {
   changedColumns,
@@ -133,21 +134,6 @@ const insertCustomer: WriteTemplate = (db, param) =>
     .insertInto('customers')
     .values(Object.fromEntries(ROW_COLUMNS.map((column, i) => [column, param(i)])) as never);
 
-/**
- * Every change to a customer of business `param(0)`: the live count moves by `param(2)` (the
- * first row takes `param(1)`, that delta at least 0), the version by one.
- */
-const recordCustomerChange: WriteTemplate = (db, param) =>
-  db
-    .insertInto('customer_counts')
-    .values({ business_id: param<string>(0), live_customers: param<number>(1), version: 1 })
-    .onConflict((oc) =>
-      oc.column('business_id').doUpdateSet({
-        live_customers: sql<number>`customer_counts.live_customers + ${param<number>(2)}`,
-        version: sql<number>`customer_counts.version + 1`,
-      }),
-    );
-
 /** Read before every list page (routes/customers/list-customers.ts). */
 const customerVersion: ReadTemplate<{ version: number | string }> = (db, param) =>
   db.selectFrom('customer_counts').select('version').where('business_id', '=', param<string>(0));
@@ -157,6 +143,8 @@ export class KyselyCustomerRepository implements CustomerRepository {
     private readonly db: Kysely<DatabaseSchema>,
     private readonly reads: Reads,
     private readonly writes: TemplateWrites,
+    /** The transaction's count changes, written at its end; none outside a transaction. */
+    private readonly countChanges?: CustomerCountChanges,
   ) {}
 
   insert(customer: CustomerRecord): Promise<void> {
@@ -319,6 +307,9 @@ export class KyselyCustomerRepository implements CustomerRepository {
 
   /** Every change to a customer: the live count moves by `liveDelta`, the version by one. */
   private async recordChange(businessId: string, liveDelta: number): Promise<void> {
-    await this.writes.run(recordCustomerChange, [businessId, Math.max(liveDelta, 0), liveDelta]);
+    if (this.countChanges) return this.countChanges.add(businessId, liveDelta);
+    const alone = new CustomerCountChanges();
+    alone.add(businessId, liveDelta);
+    await alone.write(this.writes);
   }
 }

@@ -1,11 +1,9 @@
 import { type Kysely, sql } from 'kysely';
 import type { DatabaseSchema } from './schema.js';
-import type { Repositories } from './storage.js';
-
-type Work = (repositories: Repositories) => Promise<unknown>;
+import type { Work } from './storage.js';
 
 interface Pending {
-  work: Work;
+  work: Work<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -29,10 +27,11 @@ export class SqliteGroupCommit {
 
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
-    private readonly repositoriesOn: (db: Kysely<DatabaseSchema>) => Repositories,
+    /** Runs one caller's work on the batch's connection (its repositories, made for it). */
+    private readonly runOn: <T>(connection: Kysely<DatabaseSchema>, work: Work<T>) => Promise<T>,
   ) {}
 
-  run<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
+  run<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
@@ -68,9 +67,7 @@ export class SqliteGroupCommit {
       await this.db.connection().execute(async (connection) => {
         await sql`begin immediate`.execute(connection);
         try {
-          const repositories = this.repositoriesOn(connection);
-          for (const pending of batch)
-            outcomes.push(await this.unit(connection, repositories, pending.work));
+          for (const pending of batch) outcomes.push(await this.unit(connection, pending.work));
           await sql`commit`.execute(connection);
         } catch (error) {
           await sql`rollback`.execute(connection).catch(() => {});
@@ -88,14 +85,10 @@ export class SqliteGroupCommit {
     });
   }
 
-  private async unit(
-    connection: Kysely<DatabaseSchema>,
-    repositories: Repositories,
-    work: Work,
-  ): Promise<Outcome> {
+  private async unit(connection: Kysely<DatabaseSchema>, work: Work<unknown>): Promise<Outcome> {
     await sql`savepoint unit`.execute(connection);
     try {
-      const value = await work(repositories);
+      const value = await this.runOn(connection, work);
       await sql`release unit`.execute(connection);
       return { ok: true, value };
     } catch (error) {

@@ -2,6 +2,7 @@ import { type Kysely, Migrator, sql } from 'kysely';
 import type pg from 'pg';
 import type { DatabaseTarget } from '../config.js';
 import { type BusinessRepository, KyselyBusinessRepository } from './business-repository.js';
+import { CustomerCountChanges } from './customer-count-changes.js';
 import { type CustomerRepository, KyselyCustomerRepository } from './customer-repository.js';
 import { createKysely, type Engine, type EngineOptions, type PoolStats } from './dialect.js';
 import { translated } from './errors.js';
@@ -33,6 +34,9 @@ import {
   type WebhookEndpointRepository,
 } from './webhook-endpoint-repository.js';
 
+/** What `Storage.transaction` runs. */
+export type Work<T> = (repositories: Repositories) => Promise<T>;
+
 export interface Repositories {
   customers: CustomerRepository;
   events: EventRepository;
@@ -50,7 +54,7 @@ export interface Repositories {
  */
 export interface Storage extends Repositories {
   readonly engine: DatabaseTarget['engine'];
-  transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>;
+  transaction<T>(work: Work<T>): Promise<T>;
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
@@ -61,16 +65,17 @@ export interface Storage extends Repositories {
 
 /**
  * `reads` runs the hot read templates; inside a transaction, on the transaction's `db`. The
- * write templates always run on `db`.
+ * write templates always run on `db`. `countChanges`: inside a transaction, where its customer
+ * count changes wait to be written last.
  */
 function repositoriesOn(
   db: Kysely<DatabaseSchema>,
   reads: Reads,
-  compiler: TemplateCompiler,
+  writes: TemplateWrites,
+  countChanges?: CustomerCountChanges,
 ): Repositories {
-  const writes = new TemplateWrites(db, compiler);
   return {
-    customers: new KyselyCustomerRepository(db, reads, writes),
+    customers: new KyselyCustomerRepository(db, reads, writes, countChanges),
     events: new KyselyEventRepository(db, writes),
     businesses: new KyselyBusinessRepository(db),
     tokens: new KyselyTokenRepository(db, reads),
@@ -94,14 +99,21 @@ export class KyselyStorage implements Storage {
   private readonly db: Kysely<DatabaseSchema>;
   private readonly pool: pg.Pool | undefined;
   private readonly groupCommit: SqliteGroupCommit | undefined;
-  private readonly repositoriesInTransaction: (trx: Kysely<DatabaseSchema>) => Repositories;
+  private readonly runInTransaction: <T>(trx: Kysely<DatabaseSchema>, work: Work<T>) => Promise<T>;
 
   constructor(engine: Engine, readCacheRows: number) {
     this.engine = engine.engine;
     this.db = engine.db;
     const compiler = new TemplateCompiler(engine.db);
-    this.repositoriesInTransaction = (trx) =>
-      repositoriesOn(trx, new KyselyReads(trx, compiler), compiler);
+    this.runInTransaction = async (trx, work) => {
+      const writes = new TemplateWrites(trx, compiler);
+      const countChanges = new CustomerCountChanges();
+      const result = await work(
+        repositoriesOn(trx, new KyselyReads(trx, compiler), writes, countChanges),
+      );
+      await countChanges.write(writes);
+      return result;
+    };
     // Outside transactions the hot reads go straight to the engine (statement-templates.ts).
     const reads =
       engine.engine === 'sqlite'
@@ -122,19 +134,19 @@ export class KyselyStorage implements Storage {
       webhookEndpoints: this.webhookEndpoints,
       webhookDeliveries: this.webhookDeliveries,
       kyc: this.kyc,
-    } = repositoriesOn(engine.db, reads, compiler));
+    } = repositoriesOn(engine.db, reads, new TemplateWrites(engine.db, compiler)));
     // SQLite has one writer and pays an fsync per commit: batch commits. PostgreSQL runs
     // transactions concurrently on its pool and batches WAL flushes itself.
     this.groupCommit =
       engine.engine === 'sqlite'
-        ? new SqliteGroupCommit(engine.db, this.repositoriesInTransaction)
+        ? new SqliteGroupCommit(engine.db, this.runInTransaction)
         : undefined;
   }
 
-  transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
+  transaction<T>(work: Work<T>): Promise<T> {
     if (this.groupCommit) return translated(() => this.groupCommit!.run(work));
     return translated(() =>
-      this.db.transaction().execute((trx) => work(this.repositoriesInTransaction(trx))),
+      this.db.transaction().execute((trx) => this.runInTransaction(trx, work)),
     );
   }
 

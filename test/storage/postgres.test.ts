@@ -8,6 +8,7 @@ import {
   TemplateCompiler,
 } from '../../src/storage/statement-templates.js';
 import { openStorage } from '../../src/storage/storage.js';
+import { customerRecord } from '../helpers/customer-record.js';
 import { createPostgresSchema, type PostgresSchema, skipReason } from '../helpers/databases.js';
 import { storageContract } from './storage-contract.js';
 
@@ -122,6 +123,49 @@ describe.skipIf(reason)('PostgreSQL: batched reads', () => {
       expect(await reads.firstBatched(issuedAt, ['b1', "it's"])).toEqual({ issued_at: 'issued 2' });
     } finally {
       await engine.db.destroy();
+      await schema.drop();
+    }
+  });
+});
+
+describe.skipIf(reason)('PostgreSQL: customer counts', () => {
+  it("are written at a transaction's end, so an open one does not hold up other writes to the business", async () => {
+    const schema = await createPostgresSchema();
+    const storage = openStorage(
+      { engine: 'postgres', url: schema.url },
+      { poolSize: 4, statementTimeoutMs: 5000, readCacheRows: 10_000 },
+    );
+    const business = '0190a6f4-0000-7000-8000-00000000000a';
+    const newCustomer = () => customerRecord(business);
+    let endFirst = () => {};
+    const firstMayEnd = new Promise<void>((resolve) => {
+      endFirst = resolve;
+    });
+    try {
+      await storage.migrate();
+      await storage.transaction((repos) => repos.customers.insert(newCustomer()));
+      let firstInserted = () => {};
+      const inserted = new Promise<void>((resolve) => {
+        firstInserted = resolve;
+      });
+      const first = storage.transaction(async (repos) => {
+        await repos.customers.insert(newCustomer());
+        firstInserted();
+        await firstMayEnd;
+      });
+      await inserted;
+      // Had the first written its count change where it made it, the counts row would be locked
+      // until it commits, and this one would wait for it.
+      const second = storage.transaction((repos) => repos.customers.insert(newCustomer()));
+      const stillWaiting = new Promise((resolve) => setTimeout(resolve, 2000, 'still waiting'));
+      expect(await Promise.race([second.then(() => 'committed'), stillWaiting])).toBe('committed');
+      endFirst();
+      await first;
+      expect(await storage.customers.count(business, {})).toBe(3);
+      expect(await storage.customers.version(business)).toBe(3);
+    } finally {
+      endFirst();
+      await storage.close();
       await schema.drop();
     }
   });

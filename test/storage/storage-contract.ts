@@ -135,6 +135,42 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(await storage.customers.version(BUSINESS_B)).toBe(0);
     });
 
+    it('counts every change of a transaction once it commits, for each business it touched', async () => {
+      const kept = customer(BUSINESS_A);
+      const gone = customer(BUSINESS_A);
+      const other = customer(BUSINESS_B);
+      await storage.transaction(async (repos) => {
+        await repos.customers.insert(kept);
+        await repos.customers.insert(gone);
+        await repos.customers.insert(other);
+        await repos.customers.update(BUSINESS_A, kept.customerId, { updatedAt: nextTimestamp() });
+        await repos.customers.softDelete(BUSINESS_A, gone.customerId, nextTimestamp());
+      });
+      expect(await storage.customers.version(BUSINESS_A)).toBe(4);
+      expect(await storage.customers.count(BUSINESS_A, {})).toBe(1);
+      expect(await storage.customers.version(BUSINESS_B)).toBe(1);
+      expect(await storage.customers.count(BUSINESS_B, {})).toBe(1);
+    });
+
+    it("keeps each transaction's counts its own when several run at once and one fails", async () => {
+      const settled = await Promise.allSettled([
+        storage.transaction((repos) => repos.customers.insert(customer(BUSINESS_A))),
+        storage.transaction(async (repos) => {
+          await repos.customers.insert(customer(BUSINESS_A));
+          await repos.customers.insert(customer(BUSINESS_A));
+          throw new Error('rolled back on purpose');
+        }),
+        storage.transaction((repos) => repos.customers.insert(customer(BUSINESS_A))),
+      ]);
+      expect(settled.map((outcome) => outcome.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ]);
+      expect(await storage.customers.count(BUSINESS_A, {})).toBe(2);
+      expect(await storage.customers.version(BUSINESS_A)).toBe(2);
+    });
+
     it('refuses a second live customer with the same email in any case, per business', async () => {
       await storage.customers.insert(customer(BUSINESS_A, { email: 'Ada@Example.com' }));
       await expect(
