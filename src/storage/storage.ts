@@ -105,6 +105,8 @@ export class KyselyStorage implements Storage {
     this.engine = engine.engine;
     this.db = engine.db;
     const compiler = new TemplateCompiler(engine.db);
+    // The work's customer count changes go last, so that the business's counts row is locked
+    // for as short a time as possible (customer-count-changes.ts).
     this.runInTransaction = async (trx, work) => {
       const writes = new TemplateWrites(trx, compiler);
       const countChanges = new CustomerCountChanges();
