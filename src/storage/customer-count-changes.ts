@@ -2,21 +2,22 @@ import { sql } from 'kysely';
 import type { TemplateWrites, WriteTemplate } from './statement-templates.js';
 
 /**
- * Changes to business `param(0)`'s customers: the live count moves by `param(2)` (the first row
- * takes `param(1)`, that delta at least 0), the version by `param(3)`, the number of changes.
+ * Changes to business `param(0)`'s customers, on its count row `param(1)`: the live count moves
+ * by `param(2)`, the version by `param(3)`, the number of changes.
  */
 const recordCustomerChanges: WriteTemplate = (db, param) =>
   db
-    .insertInto('customer_counts')
+    .insertInto('customer_count_shards')
     .values({
       business_id: param<string>(0),
-      live_customers: param<number>(1),
+      shard: param<number>(1),
+      live_customers: param<number>(2),
       version: param<number>(3),
     })
     .onConflict((oc) =>
-      oc.column('business_id').doUpdateSet({
-        live_customers: sql<number>`customer_counts.live_customers + ${param<number>(2)}`,
-        version: sql<number>`customer_counts.version + ${param<number>(3)}`,
+      oc.columns(['business_id', 'shard']).doUpdateSet({
+        live_customers: sql<number>`customer_count_shards.live_customers + ${param<number>(2)}`,
+        version: sql<number>`customer_count_shards.version + ${param<number>(3)}`,
       }),
     );
 
@@ -26,16 +27,20 @@ interface Tally {
 }
 
 /**
- * The `customer_counts` changes of one transaction, written as its last statements
- * (`KyselyStorage.transaction`). Every change to a customer moves its business's one counts row,
- * and on PostgreSQL that row stays locked from the write to COMMIT: written where the change is
- * made, it held every other write to the business's customers waiting through the rest of the
- * transaction (the outbox event, the idempotency record, each a round trip), and concurrent
- * creates for one business ran one at a time. Written last, the row is held for the commit alone.
- * A transaction therefore does not see its own count changes: nothing reads counts inside one.
+ * The customer count changes of one transaction (or of one write outside any), written as its
+ * last statements (`KyselyStorage.transaction`). A business's live count and version are sums
+ * over its rows of `customer_count_shards`, and each write lands on one of `shards` rows picked
+ * at random. On PostgreSQL the row written stays locked until COMMIT: with one row per business,
+ * concurrent creates for one business ran one at a time, each waiting for the others' commits.
+ * Written last, a row is held for the commit alone, and with several rows two writers rarely
+ * meet. A transaction therefore does not see its own count changes: nothing reads counts inside
+ * one.
  */
 export class CustomerCountChanges {
   private readonly byBusiness = new Map<string, Tally>();
+
+  /** @param shards rows per business to spread the writes over (1 where writes never wait). */
+  constructor(private readonly shards: number) {}
 
   add(businessId: string, liveDelta: number): void {
     const tally = this.byBusiness.get(businessId);
@@ -49,12 +54,8 @@ export class CustomerCountChanges {
   /** Writes every business's changes, then forgets them. */
   async write(writes: TemplateWrites): Promise<void> {
     for (const [businessId, { liveDelta, changes }] of this.byBusiness) {
-      await writes.run(recordCustomerChanges, [
-        businessId,
-        Math.max(liveDelta, 0),
-        liveDelta,
-        changes,
-      ]);
+      const shard = Math.floor(Math.random() * this.shards);
+      await writes.run(recordCustomerChanges, [businessId, shard, liveDelta, changes]);
     }
     this.byBusiness.clear();
   }

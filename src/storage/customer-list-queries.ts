@@ -183,11 +183,14 @@ export function listQuery(
   return { template: listTemplate(keys, 'first'), values: [...values, businessId, limit] };
 }
 
-/** Without filters, the kept count (one row); with filters, a count of the matching rows. */
-const liveCount: ReadTemplate<{ total: number | string }> = (db, param) =>
+/**
+ * Without filters, the kept count (the sum over the business's few count rows); with filters, a
+ * count of the matching rows.
+ */
+const liveCount: ReadTemplate<{ total: number | string | null }> = (db, param) =>
   db
-    .selectFrom('customer_counts')
-    .select('live_customers as total')
+    .selectFrom('customer_count_shards')
+    .select((eb) => eb.fn.sum<number | string>('live_customers').as('total'))
     .where('business_id', '=', param<string>(0));
 
 const countTemplates = new Map<string, ReadTemplate<{ total: number | string }>>();

@@ -124,8 +124,14 @@ const versionWithToken: ReadTemplate<{
 }> = (db, param) =>
   db
     .selectFrom('access_tokens as token')
-    .leftJoin('customer_counts as counts', 'counts.business_id', 'token.business_id')
-    .select(['counts.version', 'token.expires_at as token_expires_at'])
+    .select((eb) =>
+      eb
+        .selectFrom('customer_count_shards as counts')
+        .select((sum) => sum.fn.sum<number | string>('counts.version').as('version'))
+        .whereRef('counts.business_id', '=', 'token.business_id')
+        .as('version'),
+    )
+    .select('token.expires_at as token_expires_at')
     .where((eb) => isUnrevokedToken(eb, param));
 
 /** A new customer: the values of ROW_COLUMNS, in order. */
@@ -134,15 +140,23 @@ const insertCustomer: WriteTemplate = (db, param) =>
     .insertInto('customers')
     .values(Object.fromEntries(ROW_COLUMNS.map((column, i) => [column, param(i)])) as never);
 
-/** Read before every list page (routes/customers/list-customers.ts). */
-const customerVersion: ReadTemplate<{ version: number | string }> = (db, param) =>
-  db.selectFrom('customer_counts').select('version').where('business_id', '=', param<string>(0));
+/**
+ * Read before every list page (routes/customers/list-customers.ts): the sum over the business's
+ * count rows, null before its first change.
+ */
+const customerVersion: ReadTemplate<{ version: number | string | null }> = (db, param) =>
+  db
+    .selectFrom('customer_count_shards')
+    .select((eb) => eb.fn.sum<number | string>('version').as('version'))
+    .where('business_id', '=', param<string>(0));
 
 export class KyselyCustomerRepository implements CustomerRepository {
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
     private readonly reads: Reads,
     private readonly writes: TemplateWrites,
+    /** Rows per business that count changes are spread over (customer-count-changes.ts). */
+    private readonly countShards: number,
     /** The transaction's count changes, written at its end; none outside a transaction. */
     private readonly countChanges?: CustomerCountChanges,
   ) {}
@@ -308,7 +322,7 @@ export class KyselyCustomerRepository implements CustomerRepository {
   /** Every change to a customer: the live count moves by `liveDelta`, the version by one. */
   private async recordChange(businessId: string, liveDelta: number): Promise<void> {
     if (this.countChanges) return this.countChanges.add(businessId, liveDelta);
-    const alone = new CustomerCountChanges();
+    const alone = new CustomerCountChanges(this.countShards);
     alone.add(businessId, liveDelta);
     await alone.write(this.writes);
   }

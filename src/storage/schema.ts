@@ -5,7 +5,6 @@
  * tables are sharded by business (docs/scaling.md).
  */
 
-import type { Generated } from 'kysely';
 export interface BusinessesTable {
   business_id: string;
   account_id: string;
@@ -53,11 +52,17 @@ export interface CustomersTable {
 
 /** Live (non-deleted) customers per business, kept in the same transaction as every insert
  * and delete, so an unfiltered `total` is one row read instead of a count over the table. */
-export interface CustomerCountsTable {
+/**
+ * A business's live customer count and version are the sums over its rows (migration 006); each
+ * transaction moves one row, so concurrent writers to one business rarely wait for each other.
+ */
+export interface CustomerCountShardsTable {
   business_id: string;
+  shard: number;
+  /** This row's share of the live count: may be negative (a delete counted on another row). */
   live_customers: number;
-  /** Goes up with every change to any customer of the business (migration 005). */
-  version: Generated<number>;
+  /** This row's share of the version, which goes up with every change to a customer (005). */
+  version: number;
 }
 
 export interface IdempotencyKeysTable {
@@ -176,7 +181,7 @@ export interface DatabaseSchema {
   businesses: BusinessesTable;
   access_tokens: AccessTokensTable;
   customers: CustomersTable;
-  customer_counts: CustomerCountsTable;
+  customer_count_shards: CustomerCountShardsTable;
   idempotency_keys: IdempotencyKeysTable;
   outbox_events: OutboxEventsTable;
   webhook_endpoints: WebhookEndpointsTable;

@@ -34,6 +34,14 @@ import {
   type WebhookEndpointRepository,
 } from './webhook-endpoint-repository.js';
 
+/**
+ * Rows per business that its customer count changes are spread over (customer-count-changes.ts).
+ * SQLite has one writer, so its writes never wait on a row: one row keeps the reads to one. On
+ * PostgreSQL each row written stays locked until COMMIT; with 16, the pool's concurrent writers
+ * to one business rarely pick the same.
+ */
+const COUNT_SHARDS: Record<DatabaseTarget['engine'], number> = { sqlite: 1, postgres: 16 };
+
 /** What `Storage.transaction` runs. */
 export type Work<T> = (repositories: Repositories) => Promise<T>;
 
@@ -72,10 +80,11 @@ function repositoriesOn(
   db: Kysely<DatabaseSchema>,
   reads: Reads,
   writes: TemplateWrites,
+  countShards: number,
   countChanges?: CustomerCountChanges,
 ): Repositories {
   return {
-    customers: new KyselyCustomerRepository(db, reads, writes, countChanges),
+    customers: new KyselyCustomerRepository(db, reads, writes, countShards, countChanges),
     events: new KyselyEventRepository(db, writes),
     businesses: new KyselyBusinessRepository(db),
     tokens: new KyselyTokenRepository(db, reads),
@@ -105,13 +114,14 @@ export class KyselyStorage implements Storage {
     this.engine = engine.engine;
     this.db = engine.db;
     const compiler = new TemplateCompiler(engine.db);
-    // The work's customer count changes go last, so that the business's counts row is locked
-    // for as short a time as possible (customer-count-changes.ts).
+    // The work's customer count changes go last, so that the count row it writes is locked for
+    // as short a time as possible (customer-count-changes.ts).
+    const countShards = COUNT_SHARDS[engine.engine];
     this.runInTransaction = async (trx, work) => {
       const writes = new TemplateWrites(trx, compiler);
-      const countChanges = new CustomerCountChanges();
+      const countChanges = new CustomerCountChanges(countShards);
       const result = await work(
-        repositoriesOn(trx, new KyselyReads(trx, compiler), writes, countChanges),
+        repositoriesOn(trx, new KyselyReads(trx, compiler), writes, countShards, countChanges),
       );
       await countChanges.write(writes);
       return result;
@@ -136,7 +146,7 @@ export class KyselyStorage implements Storage {
       webhookEndpoints: this.webhookEndpoints,
       webhookDeliveries: this.webhookDeliveries,
       kyc: this.kyc,
-    } = repositoriesOn(engine.db, reads, new TemplateWrites(engine.db, compiler)));
+    } = repositoriesOn(engine.db, reads, new TemplateWrites(engine.db, compiler), countShards));
     // SQLite has one writer and pays an fsync per commit: batch commits. PostgreSQL runs
     // transactions concurrently on its pool and batches WAL flushes itself.
     this.groupCommit =

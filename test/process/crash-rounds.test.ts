@@ -99,7 +99,7 @@ function readDatabase(path: string) {
       ).map((r) => r.idempotency_key),
     );
     const counted = db
-      .prepare('select coalesce(sum(live_customers), 0) as n from customer_counts')
+      .prepare('select coalesce(sum(live_customers), 0) as n from customer_count_shards')
       .get() as { n: number };
     return { rows, keys, counted: counted.n };
   } finally {

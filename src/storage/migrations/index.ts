@@ -4,6 +4,7 @@ import * as outbox from './2026-11-26-002-outbox.js';
 import * as webhooks from './2026-11-27-003-webhooks.js';
 import * as kyc from './2026-11-27-004-kyc.js';
 import * as customerVersions from './2026-11-27-005-customer-versions.js';
+import * as customerCountShards from './2026-11-27-006-customer-count-shards.js';
 
 /** Every migration, in order. Listed statically so the built package needs no file scanning. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-27-003-webhooks': webhooks,
   '2026-11-27-004-kyc': kyc,
   '2026-11-27-005-customer-versions': customerVersions,
+  '2026-11-27-006-customer-count-shards': customerCountShards,
 };
 
 export const migrationProvider: MigrationProvider = {
