@@ -50,11 +50,11 @@ export interface CustomersTable {
   deleted_at: string | null;
 }
 
-/** Live (non-deleted) customers per business, kept in the same transaction as every insert
- * and delete, so an unfiltered `total` is one row read instead of a count over the table. */
 /**
- * A business's live customer count and version are the sums over its rows (migration 006); each
- * transaction moves one row, so concurrent writers to one business rarely wait for each other.
+ * Live (non-deleted) customers per business, kept in the same transaction as every insert and
+ * delete, so an unfiltered `total` reads a few rows instead of counting the table. A business's
+ * live count and version are the sums over its rows (migration 006); each transaction moves one
+ * row, so concurrent writers to one business rarely wait for each other.
  */
 export interface CustomerCountShardsTable {
   business_id: string;

@@ -73,8 +73,8 @@ export interface Storage extends Repositories {
 
 /**
  * `reads` runs the hot read templates; inside a transaction, on the transaction's `db`. The
- * write templates always run on `db`. `countChanges`: inside a transaction, where its customer
- * count changes wait to be written last.
+ * write templates always run on `db`. Customer count changes are spread over `countShards` rows
+ * per business; `countChanges`: inside a transaction, where its changes wait to be written last.
  */
 function repositoriesOn(
   db: Kysely<DatabaseSchema>,
