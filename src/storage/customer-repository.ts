@@ -117,7 +117,7 @@ const liveCustomerWithToken: ReadTemplate<
     .select('token.expires_at as token_expires_at')
     .where((eb) => isUnrevokedToken(eb, param));
 
-/** `customerVersion` joined to the token's row, as `liveCustomerWithToken` is. */
+/** `customerVersion` read with the token's row, as `liveCustomerWithToken` reads the customer. */
 const versionWithToken: ReadTemplate<{
   version: number | string | null;
   token_expires_at: string;
