@@ -36,6 +36,8 @@ export interface CustomerRepository {
   /**
    * The token check and `findLive` in one statement, for the hot retrieve path: undefined when
    * the token is not active (as `TokenRepository.isActive`), otherwise the live customer if any.
+   * On SQLite the same customer object comes back for every read until the database changes
+   * (`Reads.firstCached`): read it, never change it.
    */
   findLiveWithActiveToken(
     token: ActiveTokenQuestion,
@@ -191,13 +193,16 @@ export class KyselyCustomerRepository implements CustomerRepository {
     token: ActiveTokenQuestion,
     customerId: string,
   ): Promise<{ customer: ShownCustomerRecord | undefined } | undefined> {
-    const row = await this.reads.firstCached(liveCustomerWithToken, [
-      token.businessId,
-      token.jti,
-      customerId,
-    ]);
-    if (row === undefined || !isUnexpired(row.token_expires_at, token.now)) return undefined;
-    return { customer: row.customer_id === null ? undefined : toShownRecord(row as ShownRow) };
+    const read = await this.reads.firstCached(
+      liveCustomerWithToken,
+      [token.businessId, token.jti, customerId],
+      (row) => ({
+        tokenExpiresAt: row.token_expires_at,
+        customer: row.customer_id === null ? undefined : toShownRecord(row as ShownRow),
+      }),
+    );
+    if (read === undefined || !isUnexpired(read.tokenExpiresAt, token.now)) return undefined;
+    return { customer: read.customer };
   }
 
   isEmailTaken(businessId: string, email: string, exceptCustomerId?: string): Promise<boolean> {
@@ -314,9 +319,13 @@ export class KyselyCustomerRepository implements CustomerRepository {
   }
 
   async versionWithActiveToken(token: ActiveTokenQuestion): Promise<number | undefined> {
-    const row = await this.reads.firstCached(versionWithToken, [token.businessId, token.jti]);
-    if (row === undefined || !isUnexpired(row.token_expires_at, token.now)) return undefined;
-    return Number(row.version ?? 0);
+    const read = await this.reads.firstCached(
+      versionWithToken,
+      [token.businessId, token.jti],
+      (row) => ({ tokenExpiresAt: row.token_expires_at, version: Number(row.version ?? 0) }),
+    );
+    if (read === undefined || !isUnexpired(read.tokenExpiresAt, token.now)) return undefined;
+    return read.version;
   }
 
   /** Every change to a customer: the live count moves by `liveDelta`, the version by one. */

@@ -11,6 +11,9 @@ import {
   TemplateCompiler,
 } from './statement-templates.js';
 
+/** A `keep` for `firstCached` that keeps the row itself. */
+const asIs = <Row>(row: Row) => row;
+
 const compiler = new TemplateCompiler(
   new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: new SQLite(':memory:') }) }),
 );
@@ -90,18 +93,37 @@ describe('SQLite prepared reads', () => {
 
   it('keep a cached row, the same object, until the database changes', async () => {
     const { engine, reads } = await tokensTable();
-    const first = await reads.firstCached(tokensOf, ['b1']);
+    const first = await reads.firstCached(tokensOf, ['b1'], asIs);
     expect(first).toStrictEqual({ revoked_at: null, jti: 'j1' });
-    expect(await reads.firstCached(tokensOf, ['b1'])).toBe(first);
-    expect(await reads.firstCached(tokensOf, ['nobody'])).toBeUndefined();
+    expect(await reads.firstCached(tokensOf, ['b1'], asIs)).toBe(first);
+    expect(await reads.firstCached(tokensOf, ['nobody'], asIs)).toBeUndefined();
     // A write on the connection that changes no row leaves the kept row good.
     await sql`update access_tokens set jti = 'x' where business_id = 'nobody'`.execute(engine.db);
-    expect(await reads.firstCached(tokensOf, ['b1'])).toBe(first);
+    expect(await reads.firstCached(tokensOf, ['b1'], asIs)).toBe(first);
     await sql`update access_tokens set revoked_at = 'r1' where jti = 'j1'`.execute(engine.db);
-    expect(await reads.firstCached(tokensOf, ['b1'])).toStrictEqual({
+    expect(await reads.firstCached(tokensOf, ['b1'], asIs)).toStrictEqual({
       revoked_at: 'r1',
       jti: 'j1',
     });
+  });
+
+  it('keep what `keep` made of the row, made once until the database changes', async () => {
+    const { engine, reads } = await tokensTable();
+    const made: string[] = [];
+    const keepJti = (row: { jti: string }) => {
+      made.push(row.jti);
+      return { jti: row.jti.toUpperCase() };
+    };
+    const first = await reads.firstCached(tokensOf, ['b1'], keepJti);
+    expect(first).toStrictEqual({ jti: 'J1' });
+    expect(await reads.firstCached(tokensOf, ['b1'], keepJti)).toBe(first);
+    expect(made).toEqual(['j1']);
+    // No row: nothing to convert, and `keep` is not called.
+    expect(await reads.firstCached(tokensOf, ['nobody'], keepJti)).toBeUndefined();
+    expect(made).toEqual(['j1']);
+    await sql`update access_tokens set jti = 'j0' where jti = 'j1'`.execute(engine.db);
+    expect(await reads.firstCached(tokensOf, ['b1'], keepJti)).toStrictEqual({ jti: 'J0' });
+    expect(made).toEqual(['j1', 'j0']);
   });
 
   it('keep rows of different values apart, whatever the values hold', async () => {
@@ -114,18 +136,18 @@ describe('SQLite prepared reads', () => {
         .select('revoked_at')
         .where('business_id', '=', param<string>(0))
         .where('jti', '=', param<string>(1));
-    expect(await reads.firstCached(byBoth, ['ab', 'c'])).toEqual({ revoked_at: 'first' });
-    expect(await reads.firstCached(byBoth, ['a', 'bc'])).toEqual({ revoked_at: 'second' });
+    expect(await reads.firstCached(byBoth, ['ab', 'c'], asIs)).toEqual({ revoked_at: 'first' });
+    expect(await reads.firstCached(byBoth, ['a', 'bc'], asIs)).toEqual({ revoked_at: 'second' });
   });
 
   it("never give a transaction's uncommitted writes, kept or read", async () => {
     const { engine, reads } = await tokensTable();
-    await reads.firstCached(tokensOf, ['b1']);
+    await reads.firstCached(tokensOf, ['b1'], asIs);
     let during: Promise<unknown> = Promise.resolve();
     const rolledBack = engine.db.transaction().execute(async (trx) => {
       await sql`update access_tokens set revoked_at = 'r1' where jti = 'j1'`.execute(trx);
       // Waits for the connection, as `first` does inside a transaction (not awaited here).
-      during = reads.firstCached(tokensOf, ['b1']);
+      during = reads.firstCached(tokensOf, ['b1'], asIs);
       throw new Error('roll back');
     });
     await expect(rolledBack).rejects.toThrow('roll back');

@@ -57,15 +57,17 @@ export interface Reads {
   ): Promise<Row | undefined>;
   /**
    * `firstBatched`, for the reads repeated with the same values on the hottest paths (a token
-   * and the customer it looks up): on SQLite the row is kept in memory and given again while
-   * nothing in the database changed since it was read (`SqliteReads`). The values must not
-   * include the time (a row read for one instant would be kept for that instant only), and the
-   * row may be the very object an earlier call got: read it, never change it.
+   * and the customer it looks up), answering what `keep` makes of the row: on SQLite that is
+   * made once and kept in memory, and given again while nothing in the database changed since
+   * the row was read (`SqliteReads`). The values must not include the time (a row read for one
+   * instant would be kept for that instant only), and the answer may be the very object an
+   * earlier call got: read it, never change it.
    */
-  firstCached<Row>(
+  firstCached<Row, Kept>(
     template: ReadTemplate<Row>,
     values: readonly string[],
-  ): Promise<Row | undefined>;
+    keep: (row: Row) => Kept,
+  ): Promise<Kept | undefined>;
 }
 
 interface CompiledTemplate {
@@ -141,8 +143,13 @@ export class KyselyReads implements Reads {
     return this.first(template, values);
   }
 
-  firstCached<Row>(template: ReadTemplate<Row>, values: readonly string[]) {
-    return this.first(template, values);
+  async firstCached<Row, Kept>(
+    template: ReadTemplate<Row>,
+    values: readonly string[],
+    keep: (row: Row) => Kept,
+  ) {
+    const row = await this.first(template, values);
+    return row === undefined ? undefined : keep(row);
   }
 }
 
@@ -211,18 +218,29 @@ export class SqliteReads implements Reads {
   /**
    * Checking that nothing changed (`statements.mark()`, ~1.6 µs: the locking every read
    * transaction does) costs a fraction of reading a customer and its token (~7 µs in the
-   * server). The mark, the read and keeping the row happen in one synchronous step, so no
-   * other code can write between them.
+   * server). The mark, the read and keeping its answer happen in one synchronous step, so no
+   * other code can write between them. What `keep` makes of the row is kept, not the row, so
+   * a repeated read does not convert it again (a customer's address is JSON, parsed once).
    */
-  firstCached<Row>(template: ReadTemplate<Row>, values: readonly string[]) {
-    if (!this.cache.enabled || this.statements.inTransaction) return this.first(template, values);
+  firstCached<Row, Kept>(
+    template: ReadTemplate<Row>,
+    values: readonly string[],
+    keep: (row: Row) => Kept,
+  ) {
+    if (this.statements.inTransaction) {
+      return this.whileInTransaction.firstCached(template, values, keep);
+    }
     return this.run(template, ({ statement, bind, toRow }) => {
+      const read = () => {
+        const row = statement.get(...bind(values)) as unknown[] | undefined;
+        return row === undefined ? undefined : keep(toRow(row) as Row);
+      };
+      if (!this.cache.enabled) return read();
       const key = this.cacheKeyOf(template, values);
       const mark = this.statements.mark();
       const kept = this.cache.get(key, mark);
-      if (kept !== NOT_KEPT) return kept as Row | undefined;
-      const row = statement.get(...bind(values)) as unknown[] | undefined;
-      const found = row === undefined ? undefined : (toRow(row) as Row);
+      if (kept !== NOT_KEPT) return kept as Kept | undefined;
+      const found = read();
       this.cache.set(key, mark, found);
       return found;
     });
@@ -322,8 +340,13 @@ export class PostgresReads implements Reads {
   }
 
   // No mark to check on PostgreSQL: every instance and client may write at any time.
-  firstCached<Row>(template: ReadTemplate<Row>, values: readonly string[]) {
-    return this.firstBatched(template, values);
+  async firstCached<Row, Kept>(
+    template: ReadTemplate<Row>,
+    values: readonly string[],
+    keep: (row: Row) => Kept,
+  ) {
+    const row = await this.firstBatched(template, values);
+    return row === undefined ? undefined : keep(row);
   }
 
   firstBatched<Row>(

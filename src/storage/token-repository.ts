@@ -75,8 +75,12 @@ export class KyselyTokenRepository implements TokenRepository {
   }
 
   async isActive(businessId: string, jti: string, now: string): Promise<boolean> {
-    const row = await this.reads.firstCached(unrevokedToken, [businessId, jti]);
-    return row !== undefined && isUnexpired(row.expires_at, now);
+    const expiresAt = await this.reads.firstCached(
+      unrevokedToken,
+      [businessId, jti],
+      (row) => row.expires_at,
+    );
+    return expiresAt !== undefined && isUnexpired(expiresAt, now);
   }
 
   revoke(businessId: string, jti: string, at: string): Promise<boolean> {

@@ -59,6 +59,22 @@ describe('GET /api/v1/customer/:id over HTTP answers as the Fastify route does',
       expect(spy).toHaveBeenCalledTimes(3 + 1 + 5);
     });
 
+    it('answers a customer changed since its last retrieve with the change', async () => {
+      const customer = await createCustomer(t, business);
+      const path = `/api/v1/customer/${customer.customer_id}`;
+      const before = await overHttp(path, business.auth);
+      expect((await overHttp(path, business.auth)).body).toBe(before.body);
+      const changed = await t.app.inject({
+        method: 'PATCH',
+        url: path,
+        headers: { ...business.auth, 'idempotency-key': 'rename-1' },
+        payload: { customer_name: 'Renamed Customer' },
+      });
+      expect(changed.statusCode).toBe(200);
+      const after = await sameBothWays(path, business.auth);
+      expect(JSON.parse(after.body).data.customer_name).toBe('Renamed Customer');
+    });
+
     it('answers every kind of bad credentials with the same 401', async () => {
       const customer = await createCustomer(t, business);
       const path = `/api/v1/customer/${customer.customer_id}`;

@@ -14,6 +14,7 @@ import type { RequestBudget } from '../../http/rate-limit.js';
 import { compileSerializer } from '../../http/serialization.js';
 import { AppError } from '../../lib/app-error.js';
 import { isUuid } from '../../lib/ids.js';
+import type { ShownCustomerRecord } from '../../storage/records.js';
 import type { RouteContext } from '../route-context.js';
 import { RETRIEVED_MESSAGE, RetrievedCustomerSchema } from './retrieve-customer.js';
 
@@ -39,6 +40,18 @@ export function createRetrieveFastPath(
   environment: FastPathEnvironment,
 ): FastPath {
   const serialize = compileSerializer(RetrievedCustomerSchema);
+  // The read cache gives the same customer object until the customer (or anything in the
+  // database) changes, so its body is serialised and encoded once; a WeakMap, so a body goes
+  // when the cache lets its customer go.
+  const bodies = new WeakMap<ShownCustomerRecord, Buffer>();
+  const bodyOf = (customer: ShownCustomerRecord): Buffer => {
+    let body = bodies.get(customer);
+    if (body === undefined) {
+      body = Buffer.from(serialize(success(200, RETRIEVED_MESSAGE, presentCustomer(customer))));
+      bodies.set(customer, body);
+    }
+    return body;
+  };
 
   async function answer(
     customerId: string,
@@ -54,8 +67,7 @@ export function createRetrieveFastPath(
       budgetHeaders = spent.headers;
       if (spent.refusal) throw spent.refusal;
       if (read.customer === undefined) throw customerNotFound();
-      const body = serialize(success(200, RETRIEVED_MESSAGE, presentCustomer(read.customer)));
-      return { statusCode: 200, headers: budgetHeaders, body };
+      return { statusCode: 200, headers: budgetHeaders, body: bodyOf(read.customer) };
     } catch (error) {
       return appErrorResponse(
         error instanceof AppError ? error : serverFailure(error, fast.log),
