@@ -5,6 +5,7 @@ import * as webhooks from './2026-11-27-003-webhooks.js';
 import * as kyc from './2026-11-27-004-kyc.js';
 import * as customerVersions from './2026-11-27-005-customer-versions.js';
 import * as customerCountShards from './2026-11-27-006-customer-count-shards.js';
+import * as customersLiveCountry from './2026-11-27-007-customers-live-country.js';
 
 /** Every migration, in order. Listed statically so the built package needs no file scanning. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-27-004-kyc': kyc,
   '2026-11-27-005-customer-versions': customerVersions,
   '2026-11-27-006-customer-count-shards': customerCountShards,
+  '2026-11-27-007-customers-live-country': customersLiveCountry,
 };
 
 export const migrationProvider: MigrationProvider = {
