@@ -196,7 +196,16 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     authenticated,
     authenticatedWrite: [...authenticated, requireIdempotencyKey],
     metrics: registerMetrics(app, storage),
-    listPages: new VersionedCache(config.listCacheMegabytes * BYTES_PER_MEGABYTE),
+    listPages: new VersionedCache<Buffer>(
+      config.listCacheMegabytes * BYTES_PER_MEGABYTE,
+      (body) => body.length,
+    ),
+    // A total is a number under a key of at most ~1 KB: a sixteenth of the pages' memory (2 MB
+    // by default) holds thousands of filters, and LIST_CACHE_MB=0 turns both off.
+    listTotals: new VersionedCache<number>(
+      (config.listCacheMegabytes * BYTES_PER_MEGABYTE) / 16,
+      () => 8,
+    ),
   };
   registerRoutes(app, context);
   const fastPathEnvironment = { log: app.log, metrics: context.metrics, draining: () => closing };

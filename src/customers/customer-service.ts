@@ -139,16 +139,18 @@ export class CustomerService {
     return repos.customers.version(businessId);
   }
 
+  /** A page of the filter's customers, and their total unless the caller already knows it. */
   async list(
     repos: Repositories,
     businessId: string,
     filter: CustomerFilter,
     position: ListPosition,
+    knownTotal?: number,
   ): Promise<CustomerPage> {
     // One row more than asked tells whether another page follows, without a second query.
     const [rows, total] = await Promise.all([
       repos.customers.list(businessId, filter, { ...position, limit: position.limit + 1 }),
-      repos.customers.count(businessId, filter),
+      knownTotal ?? repos.customers.count(businessId, filter),
     ]);
     const page = rows.slice(0, position.limit);
     const last = page.at(-1);

@@ -3,7 +3,7 @@ import { VersionedCache } from './versioned-cache.js';
 
 describe('VersionedCache', () => {
   it('gives a value back only for the version it was kept at', () => {
-    const cache = new VersionedCache(1000);
+    const cache = new VersionedCache<Buffer>(1000, (value) => value.length);
     cache.set('k', 3, Buffer.from('page at 3'));
     expect(cache.get('k', 3)).toEqual(Buffer.from('page at 3'));
     expect(cache.get('k', 4)).toBeUndefined();
@@ -13,7 +13,7 @@ describe('VersionedCache', () => {
   });
 
   it('never replaces a newer value with one computed at an older version', () => {
-    const cache = new VersionedCache(1000);
+    const cache = new VersionedCache<Buffer>(1000, (value) => value.length);
     cache.set('k', 5, Buffer.from('new'));
     cache.set('k', 4, Buffer.from('late and old'));
     expect(cache.get('k', 5)).toEqual(Buffer.from('new'));
@@ -23,7 +23,7 @@ describe('VersionedCache', () => {
 
   it('holds at most its size in bytes, letting the oldest go first', () => {
     // Each entry holds 10 bytes (key and value).
-    const cache = new VersionedCache(25);
+    const cache = new VersionedCache<Buffer>(25, (value) => value.length);
     cache.set('a', 1, Buffer.from('x'.repeat(9)));
     cache.set('b', 1, Buffer.from('y'.repeat(9)));
     cache.set('c', 1, Buffer.from('z'.repeat(9)));
@@ -36,7 +36,7 @@ describe('VersionedCache', () => {
   });
 
   it('keeps nothing with a size of 0', () => {
-    const cache = new VersionedCache(0);
+    const cache = new VersionedCache<Buffer>(0, (value) => value.length);
     cache.set('k', 1, Buffer.from('v'));
     expect(cache.get('k', 1)).toBeUndefined();
   });

@@ -43,7 +43,9 @@ export interface RouteContext {
   /** Prometheus metrics of this app, shown by GET /metrics. */
   metrics: AppMetrics;
   /** List pages as sent, kept by `listPageKey` (routes/customers/list-customers.ts). */
-  listPages: VersionedCache;
+  listPages: VersionedCache<Buffer>;
+  /** Each filter's total, kept by `listTotalKey`: the pages of one filter share it. */
+  listTotals: VersionedCache<number>;
 }
 
 /** OpenAPI security requirement of every authenticated route: a bearer token or the key pair. */

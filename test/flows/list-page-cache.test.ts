@@ -173,3 +173,70 @@ describe('kept list pages', () => {
     expect(await listedIds(acme)).toEqual([theirsId, ours.customer_id]);
   });
 });
+
+describe('kept list totals', () => {
+  /** An app whose storage counts the filtered-total queries it runs. */
+  async function countingApp(env: Record<string, string> = {}) {
+    const counted = { queries: 0 };
+    const inner = memoryStorage();
+    const storage = storageWith(
+      {
+        customers: {
+          count: (...args) => {
+            counted.queries += 1;
+            return inner.customers.count(...args);
+          },
+        },
+      },
+      inner,
+    );
+    t = await createTestApp({ storage, env });
+    return counted;
+  }
+
+  async function totalOf(business: TestBusiness, query: string): Promise<number> {
+    return (await listed(business, query)).json().pagination.total;
+  }
+
+  it('count a filter once for all its pages while nothing changes, and again after a change', async () => {
+    const counted = await countingApp();
+    const acme = await createBusiness(t);
+    for (let i = 0; i < 3; i++) await createCustomer(t, acme, { customer_country: 'BRA' });
+    await createCustomer(t, acme, { customer_country: 'USA' });
+
+    const first = (await listed(acme, '?country=BRA&per_page=1')).json().pagination;
+    expect(first.total).toBe(3);
+    const byCursor = `?country=BRA&per_page=1&cursor=${encodeURIComponent(first.next_cursor)}`;
+    expect(await totalOf(acme, byCursor)).toBe(3);
+    expect(await totalOf(acme, '?country=bra&per_page=1&page=3')).toBe(3);
+    expect(counted.queries).toBe(1);
+
+    // Another filter has its own total.
+    expect(await totalOf(acme, '?country=USA&per_page=1')).toBe(1);
+    expect(counted.queries).toBe(2);
+
+    await createCustomer(t, acme, { customer_country: 'BRA' });
+    expect(await totalOf(acme, '?country=BRA&per_page=1&page=2')).toBe(4);
+    expect(counted.queries).toBe(3);
+  });
+
+  it('are kept per business', async () => {
+    await countingApp();
+    const acme = await createBusiness(t, 'Acme');
+    const other = await createBusiness(t, 'Other');
+    // One change each: both businesses are at the same customer version.
+    await createCustomer(t, acme, { customer_country: 'BRA' });
+    await createCustomer(t, other, { customer_country: 'USA' });
+    expect(await totalOf(acme, '?country=BRA')).toBe(1);
+    expect(await totalOf(other, '?country=BRA&per_page=5')).toBe(0);
+  });
+
+  it('are not kept with LIST_CACHE_MB=0', async () => {
+    const counted = await countingApp({ LIST_CACHE_MB: '0' });
+    const acme = await createBusiness(t);
+    await createCustomer(t, acme, { customer_country: 'BRA' });
+    await listed(acme, '?country=BRA');
+    await listed(acme, '?country=BRA&page=2');
+    expect(counted.queries).toBe(2);
+  });
+});
