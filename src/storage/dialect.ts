@@ -20,6 +20,11 @@ export interface EngineOptions {
   statementTimeoutMs: number;
   /** Rows of the hottest reads kept in memory on SQLite (read-cache.ts); 0: none. */
   readCacheRows: number;
+  /**
+   * PostgreSQL: no time limit on statements, only on connecting — for migrations, whose index
+   * builds on a large table take longer than any request may.
+   */
+  unboundedStatements?: boolean;
 }
 
 export function openSqlite(path: string): SQLite.Database {
@@ -106,8 +111,10 @@ export function createKysely(target: DatabaseTarget, options: EngineOptions): En
     connectionString: target.url,
     max: options.poolSize,
     connectionTimeoutMillis: options.statementTimeoutMs,
-    statement_timeout: options.statementTimeoutMs,
-    query_timeout: options.statementTimeoutMs + 1000,
+    ...(!options.unboundedStatements && {
+      statement_timeout: options.statementTimeoutMs,
+      query_timeout: options.statementTimeoutMs + 1000,
+    }),
   });
   // A connection lost while idle or between queries must not crash the process: the failed query
   // (if any) reports it, and the pool replaces the client.
