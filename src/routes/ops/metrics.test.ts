@@ -76,6 +76,9 @@ describe('GET /metrics → 200 Prometheus text', () => {
   });
 
   it('shows the database connections and the process metrics', async () => {
+    // A request that reads the database first: the pool opens connections as they are needed
+    // (migrations run on a connection of their own on PostgreSQL).
+    expect((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
     const text = await scrape(t);
     expect(sample(text, 'clientele_db_pool_connections', 'state="total"')).toBeGreaterThanOrEqual(
       1,
