@@ -1,42 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Kysely, Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseTarget } from '../../src/config.js';
 import { createKysely } from '../../src/storage/dialect.js';
-import { migrationProvider } from '../../src/storage/migrations/index.js';
-import type { DatabaseSchema } from '../../src/storage/schema.js';
 import { openStorage } from '../../src/storage/storage.js';
 import { customerRecord } from '../helpers/customer-record.js';
 import { createPostgresSchema, skipReason } from '../helpers/databases.js';
+import { migrateTo } from '../helpers/migrate-to.js';
 
 const options = { poolSize: 2, statementTimeoutMs: 5000, readCacheRows: 10_000 };
 const BUSINESS_A = '0190a6f4-0000-7000-8000-00000000000a';
 const BUSINESS_B = '0190a6f4-0000-7000-8000-00000000000b';
-
-async function migrator(db: Kysely<DatabaseSchema>, target: DatabaseTarget): Promise<Migrator> {
-  const schema =
-    target.engine === 'postgres'
-      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]
-          ?.schema
-      : undefined;
-  return new Migrator({
-    db,
-    provider: migrationProvider,
-    ...(schema !== undefined && { migrationTableSchema: schema }),
-  });
-}
-
-async function migrateTo(target: DatabaseTarget, name: string): Promise<void> {
-  const { db } = createKysely(target, options);
-  try {
-    const { error } = await (await migrator(db, target)).migrateTo(name);
-    if (error !== undefined) throw error;
-  } finally {
-    await db.destroy();
-  }
-}
 
 async function countsAt005(target: DatabaseTarget): Promise<unknown[]> {
   const { db } = createKysely(target, options);

@@ -1,13 +1,13 @@
-import { type Kysely, Migrator, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseTarget } from '../../src/config.js';
 import { createKysely } from '../../src/storage/dialect.js';
 import { StorageUnavailableError } from '../../src/storage/errors.js';
-import { migrationProvider } from '../../src/storage/migrations/index.js';
 import type { DatabaseSchema } from '../../src/storage/schema.js';
 import { openStorage } from '../../src/storage/storage.js';
 import { customerRecord } from '../helpers/customer-record.js';
 import { createPostgresSchema, skipReason } from '../helpers/databases.js';
+import { migrateTo } from '../helpers/migrate-to.js';
 
 /** Far shorter than the lock below is held: a statement bound by it is cancelled meanwhile. */
 const STATEMENT_TIMEOUT_MS = 300;
@@ -26,19 +26,6 @@ async function onDatabase<T>(
   } finally {
     await db.destroy();
   }
-}
-
-async function migrateTo(target: DatabaseTarget, name: string): Promise<void> {
-  await onDatabase(target, async (db) => {
-    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-    const migrator = new Migrator({
-      db,
-      provider: migrationProvider,
-      migrationTableSchema: rows[0]?.schema,
-    });
-    const { error } = await migrator.migrateTo(name);
-    if (error !== undefined) throw error;
-  });
 }
 
 /**
