@@ -5,7 +5,8 @@
  *   { method, paths, headers, body }
  *
  * One of `paths` is picked at random for each request; every `__UNIQUE__` in a header value or
- * the body is replaced by a value unique to that request (Idempotency-Key, email). A template
+ * the body is replaced by a value unique to that request (Idempotency-Key, email), and every
+ * `__SERIAL__` by seven digits that change with each request (the end of a phone number). A template
  * with neither is built once and replayed, as autocannon does for static requests.
  */
 import { execFile } from 'node:child_process';
@@ -37,32 +38,36 @@ import { HOST } from './processes.mjs';
  */
 
 const UNIQUE = '__UNIQUE__';
+const SERIAL = '__SERIAL__';
 let uniqueCounter = 0;
 const uniquePrefix = `${Date.now().toString(36)}${process.pid.toString(36)}`;
 
 /** @param {RequestTemplate} template */
 function isDynamic(template) {
   const text = JSON.stringify(template.headers) + (template.body ?? '');
-  return template.paths.length > 1 || text.includes(UNIQUE);
+  return template.paths.length > 1 || text.includes(UNIQUE) || text.includes(SERIAL);
 }
 
 /** @param {RequestTemplate} template  a function making the next concrete request */
 export function requestMaker(template) {
   const headerEntries = Object.entries(template.headers);
   return () => {
-    const unique = `${uniquePrefix}-${uniqueCounter++}`;
+    const count = uniqueCounter++;
+    const unique = `${uniquePrefix}-${count}`;
+    const serial = String(count % 10_000_000).padStart(7, '0');
+    const fill = (text) => text.replaceAll(UNIQUE, unique).replaceAll(SERIAL, serial);
     const path =
       template.paths.length === 1
         ? template.paths[0]
         : template.paths[Math.floor(Math.random() * template.paths.length)];
     /** @type {Record<string, string>} */
     const headers = {};
-    for (const [name, value] of headerEntries) headers[name] = value.replaceAll(UNIQUE, unique);
+    for (const [name, value] of headerEntries) headers[name] = fill(value);
     return {
       method: template.method,
       path,
       headers,
-      body: template.body === undefined ? undefined : template.body.replaceAll(UNIQUE, unique),
+      body: template.body === undefined ? undefined : fill(template.body),
     };
   };
 }
@@ -174,12 +179,15 @@ end
 request = function()
   counter = counter + 1
   local unique = prefix .. counter
+  local serial = string.format("%07d", counter % 10000000)
   local headers = {}
   for name, value in pairs(header_template) do
-    headers[name] = string.gsub(value, "${UNIQUE}", unique)
+    headers[name] = string.gsub(string.gsub(value, "${UNIQUE}", unique), "${SERIAL}", serial)
   end
   local body = nil
-  if body_template then body = string.gsub(body_template, "${UNIQUE}", unique) end
+  if body_template then
+    body = string.gsub(string.gsub(body_template, "${UNIQUE}", unique), "${SERIAL}", serial)
+  end
   return wrk.format(${luaString(template.method)}, paths[math.random(#paths)], headers, body)
 end
 

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { randomBlock } from './random-pool.js';
 
 const VERSION = 'v1';
 
@@ -13,7 +14,7 @@ export class DataCipher {
   }
 
   encrypt(plaintext: string, context: string): string {
-    const iv = randomBytes(12);
+    const iv = randomBlock(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

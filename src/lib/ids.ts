@@ -1,22 +1,7 @@
-import { randomFillSync } from 'node:crypto';
+import { randomBlock } from './random-pool.js';
 
 let lastMs = 0;
 let sequence = 0;
-
-// Random bytes are drawn from the OS a pool at a time: one syscall per 256 ids, not one per id.
-const POOL_SIZE = 16 * 256;
-const pool = Buffer.alloc(POOL_SIZE);
-let poolOffset = POOL_SIZE;
-
-function randomBlock(size: number): Buffer {
-  if (poolOffset + size > POOL_SIZE) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
-  const block = Buffer.from(pool.subarray(poolOffset, poolOffset + size));
-  poolOffset += size;
-  return block;
-}
 
 /**
  * UUIDv7 (RFC 9562): 48-bit millisecond timestamp, then random bits. Within one millisecond a
