@@ -65,6 +65,28 @@ describe('SQLite group commit', () => {
     }
   });
 
+  it('commits one batch a turn: a transaction queued while a batch runs waits for the next', async () => {
+    // Under load, transactions queue while a batch commits: the webhook dispatcher's next
+    // fan-out, started as soon as the last one is answered, joined the same turn's next batch,
+    // and a chain of them held the event loop while the requests already read waited. Here the
+    // first transaction queues the second, and work queued on the event loop meanwhile (a
+    // setImmediate, as a request read from a socket) runs between the two.
+    const order: string[] = [];
+    let second: Promise<void> | undefined;
+    await storage.transaction(async (repos) => {
+      setImmediate(() => order.push('other work'));
+      second = storage.transaction(async (inner) => {
+        await inner.customers.insert(customer('second@example.com'));
+        order.push('second transaction');
+      });
+      await repos.customers.insert(customer('first@example.com'));
+      order.push('first transaction');
+    });
+    await second;
+    expect(order).toEqual(['first transaction', 'other work', 'second transaction']);
+    expect(await storage.customers.count(BUSINESS, {})).toBe(2);
+  });
+
   it('a unique violation inside a batch fails only the duplicate', async () => {
     const results = await Promise.allSettled([
       storage.transaction((repos) => repos.customers.insert(customer('same@example.com'))),
