@@ -6,8 +6,8 @@
  *
  * One of `paths` is picked at random for each request; every `__UNIQUE__` in a header value or
  * the body is replaced by a value unique to that request (Idempotency-Key, email), and every
- * `__SERIAL__` by seven digits that change with each request (the end of a phone number). A template
- * with neither is built once and replayed, as autocannon does for static requests.
+ * `__SERIAL__` by seven digits that change with each request (the end of a phone number). A
+ * template with neither is built once and replayed, as autocannon does for static requests.
  */
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
