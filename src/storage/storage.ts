@@ -172,13 +172,7 @@ export class KyselyStorage implements Storage {
   async migrate(): Promise<void> {
     const db = this.openMigrationDb?.() ?? this.db;
     try {
-      const migrator = new Migrator({
-        db,
-        provider: migrationProvider,
-        // Kysely otherwise finds its bookkeeping tables in any schema of the database, and skips
-        // creating them in ours when another schema (another tenant, a test) already has them.
-        ...(this.engine === 'postgres' && { migrationTableSchema: await currentSchema(db) }),
-      });
+      const migrator = await migratorFor(db, this.engine);
       // The Migrator reports failure in its result instead of throwing.
       const { error, results } = await migrator.migrateToLatest();
       const failed = results?.find((result) => result.status === 'Error');
@@ -207,6 +201,21 @@ export class KyselyStorage implements Storage {
     }
     return this.groupCommit?.stats() ?? { total: 1, idle: 1, waiting: 0 };
   }
+}
+
+/** Kysely's migrator for the application's migrations on `db` (also used by tests that start
+ * from an earlier schema). */
+export async function migratorFor(
+  db: Kysely<DatabaseSchema>,
+  engine: DatabaseTarget['engine'],
+): Promise<Migrator> {
+  return new Migrator({
+    db,
+    provider: migrationProvider,
+    // Kysely otherwise finds its bookkeeping tables in any schema of the database, and skips
+    // creating them in ours when another schema (another tenant, a test) already has them.
+    ...(engine === 'postgres' && { migrationTableSchema: await currentSchema(db) }),
+  });
 }
 
 async function currentSchema(db: Kysely<DatabaseSchema>): Promise<string> {

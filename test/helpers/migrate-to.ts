@@ -1,7 +1,6 @@
-import { Migrator, sql } from 'kysely';
 import type { DatabaseTarget } from '../../src/config.js';
 import { createKysely } from '../../src/storage/dialect.js';
-import { migrationProvider } from '../../src/storage/migrations/index.js';
+import { migratorFor } from '../../src/storage/storage.js';
 
 /**
  * Brings the database at `target` up or down to the migration `name`, on a connection of its own:
@@ -14,18 +13,7 @@ export async function migrateTo(target: DatabaseTarget, name: string): Promise<v
     readCacheRows: 0,
   });
   try {
-    // As Storage.migrate does: Kysely's bookkeeping tables in the connection's own schema.
-    const schema =
-      target.engine === 'postgres'
-        ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]
-            ?.schema
-        : undefined;
-    const migrator = new Migrator({
-      db,
-      provider: migrationProvider,
-      ...(schema !== undefined && { migrationTableSchema: schema }),
-    });
-    const { error } = await migrator.migrateTo(name);
+    const { error } = await (await migratorFor(db, target.engine)).migrateTo(name);
     if (error !== undefined) throw error;
   } finally {
     await db.destroy();
