@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
   Kysely,
@@ -13,6 +13,7 @@ import type pg from 'pg';
 import type { DatabaseTarget } from '../config.js';
 import type { DatabaseMark } from './read-cache.js';
 import type { DatabaseSchema } from './schema.js';
+import { type DurableLog, WalFile } from './wal-file.js';
 
 /** The only place that knows which engine is underneath; everything else is shared Kysely code. */
 export interface EngineOptions {
@@ -94,16 +95,26 @@ export interface PoolStats {
 }
 
 export type Engine =
-  | { engine: 'sqlite'; db: Kysely<DatabaseSchema>; statements: SqliteStatements }
+  | {
+      engine: 'sqlite';
+      db: Kysely<DatabaseSchema>;
+      statements: SqliteStatements;
+      /** The write-ahead log, for a database in WAL mode (a file; not `:memory:`). */
+      log: DurableLog | undefined;
+    }
   | { engine: 'postgres'; db: Kysely<DatabaseSchema>; pool: pg.Pool };
 
 export function createKysely(target: DatabaseTarget, options: EngineOptions): Engine {
   if (target.engine === 'sqlite') {
-    const statements = withStatementCache(openSqlite(target.path));
+    const database = openSqlite(target.path);
+    const statements = withStatementCache(database);
+    const inWalMode = database.pragma('journal_mode', { simple: true }) === 'wal';
     return {
       engine: 'sqlite',
       db: new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: statements }) }),
       statements,
+      // Resolved now: the log is opened at the first commit, whatever the working directory is then.
+      log: inWalMode ? new WalFile(resolve(`${target.path}-wal`)) : undefined,
     };
   }
   const { Pool } = requireOnDemand('pg') as typeof pg;

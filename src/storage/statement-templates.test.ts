@@ -60,6 +60,7 @@ describe('SQLite prepared reads', () => {
       compiler,
       new KyselyReads(engine.db, compiler),
       new ReadCache(10),
+      () => false,
     );
     return { engine, compiler, reads };
   }

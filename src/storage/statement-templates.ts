@@ -180,7 +180,8 @@ function rowBuilder(columnNames: readonly string[]): (values: unknown[]) => unkn
  * Straight on better-sqlite3's prepared statements (synchronous, so without Kysely's connection
  * mutex), each template on a statement of its own that returns rows as arrays (see rowBuilder).
  * While a transaction is open on the one connection — a group commit waiting between two of its
- * statements — a read here would see that transaction's uncommitted writes, so it goes through
+ * statements — a read here would see that transaction's uncommitted writes, and until a group
+ * commit's batch is on disk it would see writes not yet durable (`mustWait`), so it goes through
  * Kysely instead and waits for the connection like any other query.
  */
 export class SqliteReads implements Reads {
@@ -193,17 +194,24 @@ export class SqliteReads implements Reads {
     private readonly compiler: TemplateCompiler,
     private readonly whileInTransaction: Reads,
     private readonly cache: ReadCache,
+    /** Whether committed writes on the connection are not yet durable (the group commit's). */
+    private readonly notDurable: () => boolean,
   ) {}
 
+  /** Whether a read must go through Kysely and wait for the connection (see the class). */
+  private get mustWait(): boolean {
+    return this.statements.inTransaction || this.notDurable();
+  }
+
   all<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row[]> {
-    if (this.statements.inTransaction) return this.whileInTransaction.all(template, values);
+    if (this.mustWait) return this.whileInTransaction.all(template, values);
     return this.run(template, ({ statement, bind, toRow }) =>
       (statement.all(...bind(values)) as unknown[][]).map((row) => toRow(row) as Row),
     );
   }
 
   first<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row | undefined> {
-    if (this.statements.inTransaction) return this.whileInTransaction.first(template, values);
+    if (this.mustWait) return this.whileInTransaction.first(template, values);
     return this.run(template, ({ statement, bind, toRow }) => {
       const row = statement.get(...bind(values)) as unknown[] | undefined;
       return row === undefined ? undefined : (toRow(row) as Row);
@@ -227,7 +235,7 @@ export class SqliteReads implements Reads {
     values: readonly string[],
     keep: (row: Row) => Kept,
   ) {
-    if (this.statements.inTransaction) {
+    if (this.mustWait) {
       return this.whileInTransaction.firstCached(template, values, keep);
     }
     return this.run(template, ({ statement, bind, toRow }) => {

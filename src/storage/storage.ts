@@ -25,6 +25,7 @@ import {
   TemplateWrites,
 } from './statement-templates.js';
 import { KyselyTokenRepository, type TokenRepository } from './token-repository.js';
+import type { DurableLog } from './wal-file.js';
 import {
   KyselyWebhookDeliveryRepository,
   type WebhookDeliveryRepository,
@@ -108,6 +109,7 @@ export class KyselyStorage implements Storage {
   private readonly db: Kysely<DatabaseSchema>;
   private readonly pool: pg.Pool | undefined;
   private readonly groupCommit: SqliteGroupCommit | undefined;
+  private readonly log: DurableLog | undefined;
   private readonly runInTransaction: <T>(trx: Kysely<DatabaseSchema>, work: Work<T>) => Promise<T>;
 
   /**
@@ -133,6 +135,14 @@ export class KyselyStorage implements Storage {
       await countChanges.write(writes);
       return result;
     };
+    // SQLite has one writer and pays an fsync per commit: batch commits. PostgreSQL runs
+    // transactions concurrently on its pool and batches WAL flushes itself.
+    const groupCommit =
+      engine.engine === 'sqlite'
+        ? new SqliteGroupCommit(engine.db, this.runInTransaction, engine.log)
+        : undefined;
+    this.groupCommit = groupCommit;
+    this.log = engine.engine === 'sqlite' ? engine.log : undefined;
     // Outside transactions the hot reads go straight to the engine (statement-templates.ts).
     const reads =
       engine.engine === 'sqlite'
@@ -141,6 +151,7 @@ export class KyselyStorage implements Storage {
             compiler,
             new KyselyReads(engine.db, compiler),
             new ReadCache(readCacheRows),
+            () => groupCommit?.holdsReads === true,
           )
         : new PostgresReads(engine.pool, compiler);
     this.pool = engine.engine === 'postgres' ? engine.pool : undefined;
@@ -154,12 +165,6 @@ export class KyselyStorage implements Storage {
       webhookDeliveries: this.webhookDeliveries,
       kyc: this.kyc,
     } = repositoriesOn(engine.db, reads, new TemplateWrites(engine.db, compiler), countShards));
-    // SQLite has one writer and pays an fsync per commit: batch commits. PostgreSQL runs
-    // transactions concurrently on its pool and batches WAL flushes itself.
-    this.groupCommit =
-      engine.engine === 'sqlite'
-        ? new SqliteGroupCommit(engine.db, this.runInTransaction)
-        : undefined;
   }
 
   transaction<T>(work: Work<T>): Promise<T> {
@@ -186,12 +191,14 @@ export class KyselyStorage implements Storage {
 
   ping(): Promise<void> {
     return translated(async () => {
+      this.groupCommit?.assertDurable();
       await sql`select 1`.execute(this.db);
     });
   }
 
-  close(): Promise<void> {
-    return this.db.destroy();
+  async close(): Promise<void> {
+    await this.db.destroy();
+    await this.log?.close();
   }
 
   poolStats(): PoolStats {

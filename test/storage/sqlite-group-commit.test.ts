@@ -2,9 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createKysely } from '../../src/storage/dialect.js';
+import { StorageUnavailableError } from '../../src/storage/errors.js';
 import type { CustomerRecord } from '../../src/storage/records.js';
-import { openStorage, type Storage } from '../../src/storage/storage.js';
+import { KyselyStorage, openStorage, type Storage } from '../../src/storage/storage.js';
+import type { DurableLog } from '../../src/storage/wal-file.js';
 import { customerRecord } from '../helpers/customer-record.js';
 
 const BUSINESS = '0190a6f4-0000-7000-8000-00000000000a';
@@ -95,5 +99,156 @@ describe('SQLite group commit', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(await storage.customers.count(BUSINESS, {})).toBe(2);
+  });
+});
+
+/** Resolves after `turns` turns of the event loop: time for anything not waiting to settle. */
+async function turnsPass(turns = 20): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Whether `promise` has settled by now. */
+function settledFlag(promise: Promise<unknown>): () => boolean {
+  let settled = false;
+  promise.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  return () => settled;
+}
+
+describe('SQLite group commit, the log fsynced off the event loop', () => {
+  const OPTIONS = { poolSize: 1, statementTimeoutMs: 5000, readCacheRows: 10_000 };
+  let dir: string;
+  let path: string;
+  let storage: Storage;
+  let engine: Extract<ReturnType<typeof createKysely>, { engine: 'sqlite' }>;
+  /** The real log's fsync, run only when the test lets it (`gate`), or failing (`failNext`). */
+  let gate: Promise<void>;
+  let openGate: () => void;
+  let syncCalls: number;
+  let failNext: Error | undefined;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'clientele-wal-'));
+    path = join(dir, 'db.sqlite');
+    const opened = createKysely({ engine: 'sqlite', path }, OPTIONS);
+    if (opened.engine !== 'sqlite' || opened.log === undefined) {
+      throw new Error('expected SQLite in WAL mode');
+    }
+    engine = opened;
+    const realLog = opened.log;
+    gate = Promise.resolve();
+    syncCalls = 0;
+    failNext = undefined;
+    const gatedLog: DurableLog = {
+      async sync() {
+        syncCalls++;
+        await gate;
+        const failure = failNext;
+        failNext = undefined;
+        if (failure) throw failure;
+        await realLog.sync();
+      },
+      close: () => realLog.close(),
+    };
+    storage = new KyselyStorage({ ...engine, log: gatedLog }, OPTIONS.readCacheRows);
+    await storage.migrate();
+  });
+  afterEach(async () => {
+    openGate?.();
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function closeGate(): void {
+    gate = new Promise((resolve) => {
+      openGate = resolve;
+    });
+  }
+
+  async function untilSyncCalls(count: number): Promise<void> {
+    for (let turn = 0; syncCalls < count; turn++) {
+      if (turn > 1000) throw new Error(`the log was synced ${syncCalls} times, not ${count}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  it('answers a batch only after the fsync that follows its COMMIT, and shows it to no read before', async () => {
+    const known = customer('known@example.com');
+    await storage.transaction((repos) => repos.customers.insert(known));
+    // Kept by the read cache: a kept row must not be answered past an unsynced batch either.
+    expect((await storage.customers.findLive(BUSINESS, known.customerId))?.name).toBe('N');
+    const baseline = syncCalls;
+
+    closeGate();
+    const added = customer('added@example.com');
+    const writing = storage.transaction(async (repos) => {
+      await repos.customers.insert(added);
+      await repos.customers.update(BUSINESS, known.customerId, {
+        name: 'Renamed',
+        updatedAt: new Date().toISOString(),
+      });
+    });
+    const written = settledFlag(writing);
+    await untilSyncCalls(baseline + 1);
+
+    // The COMMIT came before the fsync, so the fsync covers the batch: another connection
+    // already reads it from the file.
+    const other = new SQLite(path, { readonly: true });
+    try {
+      const count = other.prepare('select count(*) as n from customers where customer_id = ?');
+      expect(count.get(added.customerId)).toEqual({ n: 1 });
+    } finally {
+      other.close();
+    }
+    // Until the fsync is done, the caller has no answer and the server's own reads wait.
+    const readingAdded = storage.customers.findLive(BUSINESS, added.customerId);
+    const readingKnown = storage.customers.findLive(BUSINESS, known.customerId);
+    const readAdded = settledFlag(readingAdded);
+    const readKnown = settledFlag(readingKnown);
+    await turnsPass();
+    expect(written()).toBe(false);
+    expect(readAdded()).toBe(false);
+    expect(readKnown()).toBe(false);
+
+    openGate();
+    await writing;
+    expect((await readingAdded)?.email).toBe('added@example.com');
+    expect((await readingKnown)?.name).toBe('Renamed');
+  });
+
+  it('leaves the connection at synchronous=FULL for every write outside the batches', async () => {
+    await storage.transaction((repos) => repos.customers.insert(customer('full@example.com')));
+    const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(engine.db);
+    expect(rows).toEqual([{ synchronous: 2 }]);
+  });
+
+  it('after a failed fsync refuses every write until restarted; reads go on', async () => {
+    const kept = customer('kept@example.com');
+    await storage.transaction((repos) => repos.customers.insert(kept));
+
+    failNext = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+    const failed = storage.transaction((repos) =>
+      repos.customers.insert(customer('unsure@example.com')),
+    );
+    await expect(failed).rejects.toBeInstanceOf(StorageUnavailableError);
+
+    let laterWorkRan = false;
+    await expect(
+      storage.transaction(async (repos) => {
+        laterWorkRan = true;
+        await repos.customers.insert(customer('later@example.com'));
+      }),
+    ).rejects.toBeInstanceOf(StorageUnavailableError);
+    expect(laterWorkRan).toBe(false);
+    await expect(storage.ping()).rejects.toBeInstanceOf(StorageUnavailableError);
+    expect((await storage.customers.findLive(BUSINESS, kept.customerId))?.email).toBe(
+      'kept@example.com',
+    );
   });
 });
