@@ -157,7 +157,11 @@ export class SqliteGroupCommit {
     try {
       await this.transact(connection, batch, outcomes);
       await log.sync().catch((error: unknown) => {
-        this.lost = new StorageUnavailableError(error);
+        this.lost = new StorageUnavailableError(
+          new Error('The fsync of the write-ahead log failed: writes are refused until restart', {
+            cause: error,
+          }),
+        );
         throw this.lost;
       });
     } finally {

@@ -232,11 +232,16 @@ describe('SQLite group commit, the log fsynced off the event loop', () => {
     const kept = customer('kept@example.com');
     await storage.transaction((repos) => repos.customers.insert(kept));
 
-    failNext = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+    const fsyncError = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+    failNext = fsyncError;
     const failed = storage.transaction((repos) =>
       repos.customers.insert(customer('unsure@example.com')),
     );
     await expect(failed).rejects.toBeInstanceOf(StorageUnavailableError);
+    // What the server logs with each refused request says why, and what to do.
+    await expect(failed).rejects.toMatchObject({
+      cause: { message: expect.stringContaining('until restart'), cause: fsyncError },
+    });
 
     let laterWorkRan = false;
     await expect(
