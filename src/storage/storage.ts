@@ -137,11 +137,10 @@ export class KyselyStorage implements Storage {
     };
     // SQLite has one writer and pays an fsync per commit: batch commits. PostgreSQL runs
     // transactions concurrently on its pool and batches WAL flushes itself.
-    const groupCommit =
+    this.groupCommit =
       engine.engine === 'sqlite'
         ? new SqliteGroupCommit(engine.db, this.runInTransaction, engine.log)
         : undefined;
-    this.groupCommit = groupCommit;
     this.log = engine.engine === 'sqlite' ? engine.log : undefined;
     // Outside transactions the hot reads go straight to the engine (statement-templates.ts).
     const reads =
@@ -151,7 +150,7 @@ export class KyselyStorage implements Storage {
             compiler,
             new KyselyReads(engine.db, compiler),
             new ReadCache(readCacheRows),
-            () => groupCommit?.holdsReads === true,
+            () => this.groupCommit?.holdsReads === true,
           )
         : new PostgresReads(engine.pool, compiler);
     this.pool = engine.engine === 'postgres' ? engine.pool : undefined;
