@@ -14,8 +14,8 @@ export interface DurableLog {
  * asks for it, so one descriptor of our own covers the frames SQLite wrote through its own.
  *
  * The file is opened at the first sync, which follows a commit, so it exists; it then stays open.
- * SQLite deletes the log only when the last connection to the database closes, and the server's
- * connection outlives this descriptor (`KyselyStorage.close`).
+ * SQLite deletes the log only when the last connection to the database closes, and every sync
+ * follows a commit on the storage's own connection, which is open until `KyselyStorage.close`.
  */
 export class WalFile implements DurableLog {
   private handle: Promise<FileHandle> | undefined;
