@@ -110,14 +110,10 @@ async function turnsPass(turns = 20): Promise<void> {
 /** Whether `promise` has settled by now. */
 function settledFlag(promise: Promise<unknown>): () => boolean {
   let settled = false;
-  promise.then(
-    () => {
-      settled = true;
-    },
-    () => {
-      settled = true;
-    },
-  );
+  const settle = () => {
+    settled = true;
+  };
+  promise.then(settle, settle);
   return () => settled;
 }
 
@@ -174,7 +170,7 @@ describe('SQLite group commit, the log fsynced off the event loop', () => {
   async function untilSyncCalls(count: number): Promise<void> {
     for (let turn = 0; syncCalls < count; turn++) {
       if (turn > 1000) throw new Error(`the log was synced ${syncCalls} times, not ${count}`);
-      await new Promise((resolve) => setImmediate(resolve));
+      await turnsPass(1);
     }
   }
 
