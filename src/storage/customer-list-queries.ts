@@ -94,6 +94,12 @@ function matchesFilter(filter: BoundFilter) {
 interface BoundQuery<Row> {
   template: ReadTemplate<Row>;
   values: unknown[];
+  /**
+   * Whether it may visit many rows (`Reads.scan`): a filter is tested row by row (even the
+   * country index holds a whole country's customers, for a count), and an offset walks every
+   * row before the page. Only the unfiltered first and cursor pages seek an index to their rows.
+   */
+  visitsMany: boolean;
 }
 
 /** The given filters' keys (the shape) and their values, in the order the template binds them. */
@@ -168,19 +174,26 @@ export function listQuery(
 ): BoundQuery<ListedRow> {
   const { keys, values } = given(filter);
   const { after, limit, offset = 0 } = position;
+  const filtered = keys.length > 0;
   if (after !== undefined) {
     return {
       template: listTemplate(keys, 'cursor'),
       values: [...values, businessId, limit, after.exact, after.createdAt, after.customerId],
+      visitsMany: filtered,
     };
   }
   if (offset > 0) {
     return {
       template: listTemplate(keys, 'offset'),
       values: [...values, businessId, limit, offset],
+      visitsMany: true,
     };
   }
-  return { template: listTemplate(keys, 'first'), values: [...values, businessId, limit] };
+  return {
+    template: listTemplate(keys, 'first'),
+    values: [...values, businessId, limit],
+    visitsMany: filtered,
+  };
 }
 
 /**
@@ -200,7 +213,7 @@ export function countQuery(
   filter: CustomerFilter,
 ): BoundQuery<{ total: number | string }> {
   const { keys, values } = given(filter);
-  if (keys.length === 0) return { template: liveCount, values: [businessId] };
+  if (keys.length === 0) return { template: liveCount, values: [businessId], visitsMany: false };
   const shape = keys.join(',');
   let template = countTemplates.get(shape);
   if (template === undefined) {
@@ -212,5 +225,5 @@ export function countQuery(
         .where(matchesFilter(filterOfParams(keys, param)));
     countTemplates.set(shape, template);
   }
-  return { template, values: [...values, businessId] };
+  return { template, values: [...values, businessId], visitsMany: true };
 }

@@ -299,8 +299,10 @@ export class KyselyCustomerRepository implements CustomerRepository {
     filter: CustomerFilter,
     position: ListPosition,
   ): Promise<ListedCustomer[]> {
-    const { template, values } = listQuery(businessId, filter, position);
-    const rows = await this.reads.all(template, values);
+    const { template, values, visitsMany } = listQuery(businessId, filter, position);
+    const rows = visitsMany
+      ? await this.reads.scan(template, values)
+      : await this.reads.all(template, values);
     return rows.map(({ exact_rank, ...row }) => ({
       customer: toShownRecord(row),
       exact: Number(exact_rank) === 1 ? 1 : 0,
@@ -308,8 +310,10 @@ export class KyselyCustomerRepository implements CustomerRepository {
   }
 
   async count(businessId: string, filter: CustomerFilter): Promise<number> {
-    const { template, values } = countQuery(businessId, filter);
-    const row = await this.reads.first(template, values);
+    const { template, values, visitsMany } = countQuery(businessId, filter);
+    const [row] = visitsMany
+      ? await this.reads.scan(template, values)
+      : await this.reads.all(template, values);
     return Number(row?.total ?? 0);
   }
 

@@ -13,6 +13,7 @@ import type pg from 'pg';
 import type { DatabaseTarget } from '../config.js';
 import type { DatabaseMark } from './read-cache.js';
 import type { DatabaseSchema } from './schema.js';
+import { SqliteReadThread } from './sqlite-read-thread.js';
 import { type DurableLog, WalFile } from './wal-file.js';
 
 /** The only place that knows which engine is underneath; everything else is shared Kysely code. */
@@ -28,6 +29,9 @@ export interface EngineOptions {
   unboundedStatements?: boolean;
 }
 
+/** How long a SQLite connection waits for a lock another connection holds. */
+const BUSY_TIMEOUT_MS = 5000;
+
 export function openSqlite(path: string): SQLite.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
@@ -35,7 +39,7 @@ export function openSqlite(path: string): SQLite.Database {
   // acknowledged write survives a crash of the process or the machine.
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
-  database.pragma('busy_timeout = 5000');
+  database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   database.pragma('foreign_keys = ON');
   return database;
 }
@@ -101,6 +105,8 @@ export type Engine =
       statements: SqliteStatements;
       /** The write-ahead log, for a database in WAL mode (a file; not `:memory:`). */
       log: DurableLog | undefined;
+      /** A second connection, on a thread of its own, for long reads; for a database file. */
+      readThread: SqliteReadThread | undefined;
     }
   | { engine: 'postgres'; db: Kysely<DatabaseSchema>; pool: pg.Pool };
 
@@ -115,6 +121,10 @@ export function createKysely(target: DatabaseTarget, options: EngineOptions): En
       statements,
       // Resolved now: the log is opened at the first commit, whatever the working directory is then.
       log: inWalMode ? new WalFile(resolve(`${target.path}-wal`)) : undefined,
+      // In WAL mode a reader never waits for the writer, nor the writer for a reader.
+      readThread: inWalMode
+        ? new SqliteReadThread(resolve(target.path), BUSY_TIMEOUT_MS)
+        : undefined,
     };
   }
   const { Pool } = requireOnDemand('pg') as typeof pg;

@@ -31,6 +31,8 @@ export class SqliteGroupCommit {
   private scheduled = false;
   /** From a batch's BEGIN until its commit is durable: reads must wait for the connection. */
   private holding = false;
+  /** Called when `holding` ends (`readsReleased`). */
+  private released: Array<() => void> = [];
   /** Set when an fsync of the log failed: from then on every write is refused. */
   private lost: StorageUnavailableError | undefined;
 
@@ -47,6 +49,16 @@ export class SqliteGroupCommit {
    */
   get holdsReads(): boolean {
     return this.holding;
+  }
+
+  /**
+   * Resolves once no batch holds reads, at once if none does. A read on another connection
+   * (sqlite-read-thread.ts) sees every commit, also a batch's whose fsync is not done: answered
+   * after this, it shows nothing that is not durable.
+   */
+  readsReleased(): Promise<void> {
+    if (!this.holding) return Promise.resolve();
+    return new Promise((resolve) => this.released.push(resolve));
   }
 
   /** Throws once the log could not be made durable (`commitThenSync`). */
@@ -166,6 +178,7 @@ export class SqliteGroupCommit {
       });
     } finally {
       this.holding = false;
+      for (const release of this.released.splice(0)) release();
       await sql`pragma synchronous = FULL`.execute(connection);
     }
   }

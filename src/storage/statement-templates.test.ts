@@ -60,7 +60,7 @@ describe('SQLite prepared reads', () => {
       compiler,
       new KyselyReads(engine.db, compiler),
       new ReadCache(10),
-      () => false,
+      { holdsReads: false, readsReleased: () => Promise.resolve() },
     );
     return { engine, compiler, reads };
   }

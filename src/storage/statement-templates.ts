@@ -5,6 +5,7 @@ import type { SqliteStatements } from './dialect.js';
 import { translated, translateStorageError } from './errors.js';
 import { NOT_KEPT, type ReadCache } from './read-cache.js';
 import type { DatabaseSchema } from './schema.js';
+import type { SqliteReadThread } from './sqlite-read-thread.js';
 
 /** Stands for the value at `index` of the values a template is run with. */
 export type Param = <T>(index: number) => T;
@@ -45,6 +46,12 @@ export class TemplateWrites {
 /** Runs read templates. */
 export interface Reads {
   all<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row[]>;
+  /**
+   * `all`, for a read that may visit many rows (a filtered count, a filtered or offset list
+   * page). On a SQLite database file it runs on a connection of its own in a worker thread
+   * (`SqliteReads`), so that the event loop serves other requests meanwhile.
+   */
+  scan<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row[]>;
   first<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row | undefined>;
   /**
    * `first`, for the reads made on nearly every request: on PostgreSQL, calls made while
@@ -132,6 +139,11 @@ export class KyselyReads implements Reads {
     });
   }
 
+  // Inside a transaction a read must see the transaction's own writes: on its connection.
+  scan<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row[]> {
+    return this.all(template, values);
+  }
+
   async first<Row>(
     template: ReadTemplate<Row>,
     values: readonly unknown[],
@@ -176,6 +188,14 @@ function rowBuilder(columnNames: readonly string[]): (values: unknown[]) => unkn
   ) => unknown;
 }
 
+/** Whether the latest commits on the connection are durable yet (the group commit's). */
+export interface ReadHold {
+  /** True while a read on the connection could see a commit that is not durable yet. */
+  readonly holdsReads: boolean;
+  /** Resolves once `holdsReads` is false. */
+  readsReleased(): Promise<void>;
+}
+
 /**
  * Straight on better-sqlite3's prepared statements (synchronous, so without Kysely's connection
  * mutex), each template on a statement of its own that returns rows as arrays (see rowBuilder).
@@ -183,24 +203,30 @@ function rowBuilder(columnNames: readonly string[]): (values: unknown[]) => unkn
  * statements — a read here would see that transaction's uncommitted writes, and until a group
  * commit's batch is on disk it would see writes not yet durable (`mustWait`), so it goes through
  * Kysely instead and waits for the connection like any other query.
+ *
+ * `scan` reads on the read thread's connection when there is one (a database file), and answers
+ * once the commits it may have seen are durable.
  */
 export class SqliteReads implements Reads {
   private readonly readers = new Map<ReadTemplate<unknown>, RawReader>();
   /** The start of the cache's keys for each template read through it (`cacheKeyOf`). */
   private readonly cacheKeys = new Map<ReadTemplate<unknown>, string>();
+  /** How the read thread's rows of each SQL text become objects. */
+  private readonly threadRows = new Map<string, (values: unknown[]) => unknown>();
 
   constructor(
     private readonly statements: SqliteStatements,
     private readonly compiler: TemplateCompiler,
     private readonly whileInTransaction: Reads,
     private readonly cache: ReadCache,
-    /** Whether committed writes on the connection are not yet durable (the group commit's). */
-    private readonly notDurable: () => boolean,
+    private readonly hold: ReadHold,
+    /** Runs `scan`; without it (an in-memory database) `scan` is `all`. */
+    private readonly thread?: SqliteReadThread,
   ) {}
 
   /** Whether a read must go through Kysely and wait for the connection (see the class). */
   private get mustWait(): boolean {
-    return this.statements.inTransaction || this.notDurable();
+    return this.statements.inTransaction || this.hold.holdsReads;
   }
 
   all<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row[]> {
@@ -208,6 +234,24 @@ export class SqliteReads implements Reads {
     return this.run(template, ({ statement, bind, toRow }) =>
       (statement.all(...bind(values)) as unknown[][]).map((row) => toRow(row) as Row),
     );
+  }
+
+  /**
+   * The thread's connection reads what is committed, whatever this connection is doing: a read
+   * waits for no transaction here. It may see a batch whose fsync is not done, so its answer
+   * waits for that (`readsReleased`): nothing is seen before it is durable.
+   */
+  async scan<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row[]> {
+    if (this.thread === undefined) return this.all(template, values);
+    const { sql, bind } = this.compiler.compile(template as ReadTemplate<unknown>);
+    const { columns, rows } = await this.thread.all(sql, bind(values));
+    await this.hold.readsReleased();
+    let toRow = this.threadRows.get(sql);
+    if (toRow === undefined) {
+      toRow = rowBuilder(columns);
+      this.threadRows.set(sql, toRow);
+    }
+    return rows.map(toRow as (values: unknown[]) => Row);
   }
 
   first<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row | undefined> {
@@ -338,6 +382,11 @@ export class PostgresReads implements Reads {
   async all<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row[]> {
     const { sql, bind } = this.compiler.compile(template as ReadTemplate<unknown>);
     return (await this.run(sql, bind(values))) as Row[];
+  }
+
+  // The database server runs the query: the event loop only waits for its answer.
+  scan<Row>(template: ReadTemplate<Row>, values: readonly unknown[]): Promise<Row[]> {
+    return this.all(template, values);
   }
 
   async first<Row>(

@@ -16,6 +16,7 @@ import { migrationProvider } from './migrations/index.js';
 import { ReadCache } from './read-cache.js';
 import type { DatabaseSchema } from './schema.js';
 import { SqliteGroupCommit } from './sqlite-group-commit.js';
+import type { SqliteReadThread } from './sqlite-read-thread.js';
 import {
   KyselyReads,
   PostgresReads,
@@ -110,6 +111,7 @@ export class KyselyStorage implements Storage {
   private readonly pool: pg.Pool | undefined;
   private readonly groupCommit: SqliteGroupCommit | undefined;
   private readonly log: DurableLog | undefined;
+  private readonly readThread: SqliteReadThread | undefined;
   private readonly runInTransaction: <T>(trx: Kysely<DatabaseSchema>, work: Work<T>) => Promise<T>;
 
   /**
@@ -135,24 +137,26 @@ export class KyselyStorage implements Storage {
       await countChanges.write(writes);
       return result;
     };
-    // SQLite has one writer and pays an fsync per commit: batch commits. PostgreSQL runs
-    // transactions concurrently on its pool and batches WAL flushes itself.
-    this.groupCommit =
-      engine.engine === 'sqlite'
-        ? new SqliteGroupCommit(engine.db, this.runInTransaction, engine.log)
-        : undefined;
-    this.log = engine.engine === 'sqlite' ? engine.log : undefined;
     // Outside transactions the hot reads go straight to the engine (statement-templates.ts).
-    const reads =
-      engine.engine === 'sqlite'
-        ? new SqliteReads(
-            engine.statements,
-            compiler,
-            new KyselyReads(engine.db, compiler),
-            new ReadCache(readCacheRows),
-            () => this.groupCommit?.holdsReads === true,
-          )
-        : new PostgresReads(engine.pool, compiler);
+    let reads: Reads;
+    if (engine.engine === 'sqlite') {
+      // SQLite has one writer and pays an fsync per commit: batch commits. PostgreSQL runs
+      // transactions concurrently on its pool and batches WAL flushes itself.
+      const groupCommit = new SqliteGroupCommit(engine.db, this.runInTransaction, engine.log);
+      reads = new SqliteReads(
+        engine.statements,
+        compiler,
+        new KyselyReads(engine.db, compiler),
+        new ReadCache(readCacheRows),
+        groupCommit,
+        engine.readThread,
+      );
+      this.groupCommit = groupCommit;
+      this.log = engine.log;
+      this.readThread = engine.readThread;
+    } else {
+      reads = new PostgresReads(engine.pool, compiler);
+    }
     this.pool = engine.engine === 'postgres' ? engine.pool : undefined;
     ({
       customers: this.customers,
@@ -196,6 +200,8 @@ export class KyselyStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    // First: the last connection to close checkpoints the log, and that must be the writer's.
+    await this.readThread?.close();
     await this.db.destroy();
     await this.log?.close();
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresSchema, type PostgresSchema, skipReason } from '../helpers/databases.js';
+import { createPostgresSchema, skipReason, type TestDatabase } from '../helpers/databases.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import {
   createBusiness,
@@ -26,7 +26,7 @@ async function within(timeoutMs: number, check: () => Promise<boolean>): Promise
 
 describe.skipIf(reason)('PostgreSQL outage: 503 while down, recovery without restart', () => {
   let proxy: TcpProxy;
-  let schema: PostgresSchema;
+  let schema: TestDatabase;
   let t: TestApp;
   let acme: TestBusiness;
   let customerId: string;

@@ -11,7 +11,13 @@ import { MemoryRateLimitStore, type RateLimitStore } from '../../src/lib/fixed-w
 import type { App } from '../../src/routes/route-context.js';
 import { openStorage, type Storage } from '../../src/storage/storage.js';
 import type { HostResolver } from '../../src/webhooks/address-guard.js';
-import { createPostgresSchema, ROUTES_ON_POSTGRES } from './databases.js';
+import {
+  createPostgresSchema,
+  createSqliteFile,
+  ROUTES_ON_POSTGRES,
+  ROUTES_ON_SQLITE_FILE,
+  type TestDatabase,
+} from './databases.js';
 import { TEST_RESOLVER } from './webhook-receiver.js';
 
 /**
@@ -38,15 +44,22 @@ export interface TestAppOptions {
   resolveHost?: HostResolver;
 }
 
+/** Where the route suites run when no test chooses (TEST_ENGINE); undefined: in memory. */
+async function routesDatabase(): Promise<TestDatabase | undefined> {
+  if (ROUTES_ON_POSTGRES) return createPostgresSchema();
+  if (ROUTES_ON_SQLITE_FILE) return createSqliteFile();
+  return undefined;
+}
+
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  // With TEST_ENGINE=postgres the same route suites run on a fresh PostgreSQL schema.
-  const usePostgres = ROUTES_ON_POSTGRES && !options.storage && !options.env?.DATABASE_URL;
-  const schema = usePostgres ? await createPostgresSchema() : undefined;
+  // With TEST_ENGINE set the same route suites run on a fresh PostgreSQL schema or SQLite file.
+  const useDefault = !options.storage && !options.env?.DATABASE_URL;
+  const database = useDefault ? await routesDatabase() : undefined;
   const config = loadConfig({
-    DATABASE_URL: schema?.url ?? 'sqlite::memory:',
+    DATABASE_URL: database?.url ?? 'sqlite::memory:',
     PUBLIC_BASE_URL: 'https://api.example.test',
     LOG_LEVEL: 'info',
-    ...(schema && {
+    ...(database && {
       JWT_SECRET: randomBytes(32).toString('hex'),
       DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     }),
@@ -93,7 +106,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     close: async () => {
       await app.close();
       await storage.close();
-      await schema?.drop();
+      await database?.drop();
     },
   };
 }

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KycJobRunner } from '../../src/kyc/kyc-job-runner.js';
 import { openStorage } from '../../src/storage/storage.js';
-import { createPostgresSchema, type PostgresSchema, skipReason } from '../helpers/databases.js';
+import { createPostgresSchema, skipReason, type TestDatabase } from '../helpers/databases.js';
 import { decideNow, individualKyc, kycOf, submitKyc } from '../helpers/kyc.js';
 import { createBusiness, createCustomer, createTestApp } from '../helpers/test-app.js';
 import {
@@ -50,7 +50,7 @@ async function approvedEvents(url: string): Promise<number> {
 }
 
 describe.skipIf(reason)('KYC jobs with two runners on one PostgreSQL', () => {
-  let schema: PostgresSchema;
+  let schema: TestDatabase;
   beforeAll(async () => {
     schema = await createPostgresSchema();
   });
@@ -99,7 +99,7 @@ describe.skipIf(reason)(
   'KYC with two server processes on one PostgreSQL',
   { timeout: PROCESS_TIMEOUT_MS },
   () => {
-    let schema: PostgresSchema;
+    let schema: TestDatabase;
     let servers: ServerProcess[];
     let token: string;
 

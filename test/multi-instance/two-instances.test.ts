@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStorage } from '../../src/storage/storage.js';
 import {
   createPostgresSchema,
-  type PostgresSchema,
   skipReason,
   TEST_REDIS_URL,
+  type TestDatabase,
 } from '../helpers/databases.js';
 import {
   type Credentials,
@@ -28,7 +28,7 @@ const reason = skipReason('TEST_DATABASE_URL') ?? skipReason('TEST_REDIS_URL');
 const RATE_LIMIT = 200;
 
 describe.skipIf(reason)('two instances over one PostgreSQL', () => {
-  let schema: PostgresSchema;
+  let schema: TestDatabase;
   let env: Record<string, string>;
   let cwd: string;
   let a: ServerProcess;

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresSchema, type PostgresSchema, skipReason } from '../helpers/databases.js';
+import { createPostgresSchema, skipReason, type TestDatabase } from '../helpers/databases.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 import {
   cleanupTempDirs,
@@ -28,7 +28,7 @@ const CONCURRENCY = 16;
 const TIMEOUT_MS = 300_000;
 
 describe.skipIf(reason)('two dispatchers over one PostgreSQL', { timeout: TIMEOUT_MS }, () => {
-  let schema: PostgresSchema;
+  let schema: TestDatabase;
   let receiver: WebhookReceiver;
   let servers: ServerProcess[];
 

@@ -5,9 +5,9 @@ import type { KycJobRecord } from '../../src/storage/kyc-repository.js';
 import { openStorage, type Storage } from '../../src/storage/storage.js';
 import {
   createPostgresSchema,
-  type PostgresSchema,
   skipReason,
   TEST_DATABASE_URL,
+  type TestDatabase,
 } from '../helpers/databases.js';
 
 /** The claim/lease contract of KYC due jobs, on SQLite and (when set) PostgreSQL. */
@@ -50,7 +50,7 @@ if (TEST_DATABASE_URL) {
   engines.push([
     'postgres',
     async () => {
-      const schema: PostgresSchema = await createPostgresSchema();
+      const schema: TestDatabase = await createPostgresSchema();
       const storage = openStorage(
         { engine: 'postgres', url: schema.url },
         {

@@ -9,14 +9,14 @@ import {
 } from '../../src/storage/statement-templates.js';
 import { openStorage } from '../../src/storage/storage.js';
 import { customerRecord } from '../helpers/customer-record.js';
-import { createPostgresSchema, type PostgresSchema, skipReason } from '../helpers/databases.js';
+import { createPostgresSchema, skipReason, type TestDatabase } from '../helpers/databases.js';
 import { storageContract } from './storage-contract.js';
 
 const reason = skipReason('TEST_DATABASE_URL');
 
 // Skipped with the printed reason when TEST_DATABASE_URL is unset (skipReason throws under CI).
 describe.skipIf(reason)('PostgreSQL', () => {
-  let schema: PostgresSchema | undefined;
+  let schema: TestDatabase | undefined;
   storageContract('PostgreSQL', {
     open: async () => {
       schema = await createPostgresSchema();

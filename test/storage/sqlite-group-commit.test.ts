@@ -218,6 +218,28 @@ describe('SQLite group commit, the log fsynced off the event loop', () => {
     expect((await readingKnown)?.name).toBe('Renamed');
   });
 
+  it('answers a read made on the read thread only once the batch it saw is fsynced', async () => {
+    await storage.transaction((repos) => repos.customers.insert(customer('first@example.com')));
+    // A filtered count visits many rows: it is read on the thread's connection.
+    expect(await storage.customers.count(BUSINESS, { country: 'USA' })).toBe(1);
+    const baseline = syncCalls;
+
+    closeGate();
+    const writing = storage.transaction((repos) =>
+      repos.customers.insert(customer('second@example.com')),
+    );
+    await untilSyncCalls(baseline + 1);
+    const counting = storage.customers.count(BUSINESS, { country: 'USA' });
+    const counted = settledFlag(counting);
+    // Time for the thread to answer: it reads the committed batch, but must not tell yet.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(counted()).toBe(false);
+
+    openGate();
+    await writing;
+    expect(await counting).toBe(2);
+  });
+
   it('leaves the connection at synchronous=FULL for every write outside the batches', async () => {
     await storage.transaction((repos) => repos.customers.insert(customer('full@example.com')));
     const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(engine.db);

@@ -7,8 +7,8 @@ import type {
 } from '../../src/storage/webhook-delivery-repository.js';
 import {
   createPostgresSchema,
-  type PostgresSchema,
   TEST_DATABASE_URL,
+  type TestDatabase,
 } from '../helpers/databases.js';
 
 /** The delivery claim and its lease, on SQLite always and on PostgreSQL when configured (the
@@ -68,7 +68,7 @@ if (TEST_DATABASE_URL) {
   engines.push([
     'PostgreSQL',
     async () => {
-      const schema: PostgresSchema = await createPostgresSchema();
+      const schema: TestDatabase = await createPostgresSchema();
       return {
         open: () =>
           openStorage(
