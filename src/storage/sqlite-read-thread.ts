@@ -74,7 +74,8 @@ export class SqliteReadThread {
   private closed = false;
 
   constructor(
-    /** The database file, as an absolute path: the thread's working directory is not ours. */
+    /** The database file, as an absolute path: the thread starts later, whatever the working
+     * directory is then. */
     private readonly path: string,
     private readonly busyTimeoutMs: number,
   ) {}
