@@ -156,8 +156,8 @@ export class KyselyStorage implements Storage {
       this.readThread = engine.readThread;
     } else {
       reads = new PostgresReads(engine.pool, compiler);
+      this.pool = engine.pool;
     }
-    this.pool = engine.engine === 'postgres' ? engine.pool : undefined;
     ({
       customers: this.customers,
       events: this.events,
@@ -200,7 +200,8 @@ export class KyselyStorage implements Storage {
   }
 
   async close(): Promise<void> {
-    // First: the last connection to close checkpoints the log, and that must be the writer's.
+    // The thread first: the writer's connection is then the last to close, and checkpoints the
+    // log into the database file as it did before there was a second connection.
     await this.readThread?.close();
     await this.db.destroy();
     await this.log?.close();
