@@ -15,7 +15,8 @@ export interface IdempotencyRepository {
   tryInsert(record: IdempotencyRecord): Promise<boolean>;
   /** Records the response of a key claimed by tryInsert in the same transaction. */
   complete(businessId: string, key: string, status: number, body: string): Promise<void>;
-  deleteExpired(before: string): Promise<number>;
+  /** Deletes up to `limit` records expired at `before`; returns how many it deleted. */
+  deleteExpired(before: string, limit: number): Promise<number>;
 }
 
 /** Looked up before every idempotent write. */
@@ -103,11 +104,22 @@ export class KyselyIdempotencyRepository implements IdempotencyRepository {
     });
   }
 
-  deleteExpired(before: string): Promise<number> {
+  deleteExpired(before: string, limit: number): Promise<number> {
     return translated(async () => {
       const result = await this.db
         .deleteFrom('idempotency_keys')
-        .where('expires_at', '<=', before)
+        .where((eb) =>
+          eb(
+            eb.refTuple('business_id', 'idempotency_key'),
+            'in',
+            eb
+              .selectFrom('idempotency_keys')
+              .select(['business_id', 'idempotency_key'])
+              .where('expires_at', '<=', before)
+              .limit(limit)
+              .$asTuple('business_id', 'idempotency_key'),
+          ),
+        )
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     });

@@ -13,7 +13,8 @@ export interface TokenRepository {
   revoke(businessId: string, jti: string, at: string): Promise<boolean>;
   /** Revokes every token of the business: what a secret rotation does. */
   revokeAll(businessId: string, at: string): Promise<void>;
-  deleteExpired(before: string): Promise<number>;
+  /** Deletes up to `limit` tokens expired before `before`; returns how many it deleted. */
+  deleteExpired(before: string, limit: number): Promise<number>;
 }
 
 /** Which token, and when: what `isActive` and the reads that include it are asked. */
@@ -107,11 +108,22 @@ export class KyselyTokenRepository implements TokenRepository {
     });
   }
 
-  deleteExpired(before: string): Promise<number> {
+  deleteExpired(before: string, limit: number): Promise<number> {
     return translated(async () => {
       const result = await this.db
         .deleteFrom('access_tokens')
-        .where('expires_at', '<', before)
+        .where((eb) =>
+          eb(
+            eb.refTuple('business_id', 'jti'),
+            'in',
+            eb
+              .selectFrom('access_tokens')
+              .select(['business_id', 'jti'])
+              .where('expires_at', '<', before)
+              .limit(limit)
+              .$asTuple('business_id', 'jti'),
+          ),
+        )
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     });

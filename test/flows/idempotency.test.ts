@@ -576,9 +576,9 @@ describe('retention: IDEMPOTENCY_TTL_SECONDS (default 86400)', () => {
     const key = idempotencyKey();
     expectFreshAnswer(await post(t, acme, key, customerBody()), 201);
     const later = () => toTimestamp(t.clock.now());
-    expect(await t.storage.idempotency.deleteExpired(later())).toBe(0);
+    expect(await t.storage.idempotency.deleteExpired(later(), 100)).toBe(0);
     t.clock.advance(86_401 * 1000);
-    expect(await t.storage.idempotency.deleteExpired(later())).toBe(1);
+    expect(await t.storage.idempotency.deleteExpired(later(), 100)).toBe(1);
     expect(await t.storage.idempotency.find(acme.businessId, key, later())).toBeUndefined();
   });
 

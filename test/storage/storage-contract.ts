@@ -376,7 +376,7 @@ export function storageContract(name: string, factory: StorageFactory): void {
         expiresAt: '2026-01-04T00:00:00.000000Z',
       });
       expect(await storage.idempotency.tryInsert(later)).toBe(true);
-      expect(await storage.idempotency.deleteExpired('2026-01-03T00:00:00.000000Z')).toBe(1);
+      expect(await storage.idempotency.deleteExpired('2026-01-03T00:00:00.000000Z', 100)).toBe(1);
       expect(
         await storage.idempotency.find(BUSINESS_A, 'key-1', '2026-01-03T01:00:00.000000Z'),
       ).toMatchObject({
@@ -406,7 +406,36 @@ export function storageContract(name: string, factory: StorageFactory): void {
       await storage.tokens.revokeAll(BUSINESS_A, now);
       expect(await storage.tokens.isActive(BUSINESS_A, 't2', now)).toBe(false);
       expect(await storage.tokens.isActive(BUSINESS_B, 't4', now)).toBe(true);
-      expect(await storage.tokens.deleteExpired('2026-01-01T00:10:00.000001Z')).toBe(4);
+      expect(await storage.tokens.deleteExpired('2026-01-01T00:10:00.000001Z', 100)).toBe(4);
+    });
+
+    it('deletes expired idempotency records and tokens at most `limit` at a time', async () => {
+      for (const key of ['k1', 'k2', 'k3']) {
+        await storage.idempotency.tryInsert(idempotencyRecord({ key }));
+      }
+      const liveKey = idempotencyRecord({ key: 'live', expiresAt: '2026-01-04T00:00:00.000000Z' });
+      await storage.idempotency.tryInsert(liveKey);
+      const at = '2026-01-03T00:00:00.000000Z';
+      expect(await storage.idempotency.deleteExpired(at, 2)).toBe(2);
+      expect(await storage.idempotency.deleteExpired(at, 2)).toBe(1);
+      expect(await storage.idempotency.deleteExpired(at, 2)).toBe(0);
+      expect(await storage.idempotency.find(BUSINESS_A, 'live', at)).toMatchObject({ key: 'live' });
+
+      const token = (jti: string, expiresAt: string) => ({
+        businessId: BUSINESS_A,
+        jti,
+        issuedAt: '2026-01-01T00:00:00.000000Z',
+        expiresAt,
+        revokedAt: null,
+      });
+      for (const jti of ['t1', 't2', 't3']) {
+        await storage.tokens.insert(token(jti, '2026-01-01T00:10:00.000000Z'));
+      }
+      await storage.tokens.insert(token('live', '2026-01-04T00:00:00.000000Z'));
+      expect(await storage.tokens.deleteExpired(at, 2)).toBe(2);
+      expect(await storage.tokens.deleteExpired(at, 2)).toBe(1);
+      expect(await storage.tokens.deleteExpired(at, 2)).toBe(0);
+      expect(await storage.tokens.isActive(BUSINESS_A, 'live', at)).toBe(true);
     });
 
     it('reads a live customer or the version together with the token check, as isActive would', async () => {
