@@ -91,7 +91,7 @@ function matchesFilter(filter: BoundFilter) {
 }
 
 /** A template and the values to run it with. */
-interface BoundQuery<Row> {
+export interface BoundQuery<Row> {
   template: ReadTemplate<Row>;
   values: unknown[];
   /**

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { CustomerCountChanges } from './customer-count-changes.js';
-import { countQuery, listQuery } from './customer-list-queries.js';
+import { type BoundQuery, countQuery, listQuery } from './customer-list-queries.js';
 import {
   changedColumns,
   RECORD_COLUMNS,
@@ -299,10 +299,7 @@ export class KyselyCustomerRepository implements CustomerRepository {
     filter: CustomerFilter,
     position: ListPosition,
   ): Promise<ListedCustomer[]> {
-    const { template, values, visitsMany } = listQuery(businessId, filter, position);
-    const rows = visitsMany
-      ? await this.reads.scan(template, values)
-      : await this.reads.all(template, values);
+    const rows = await this.readAll(listQuery(businessId, filter, position));
     return rows.map(({ exact_rank, ...row }) => ({
       customer: toShownRecord(row),
       exact: Number(exact_rank) === 1 ? 1 : 0,
@@ -310,10 +307,7 @@ export class KyselyCustomerRepository implements CustomerRepository {
   }
 
   async count(businessId: string, filter: CustomerFilter): Promise<number> {
-    const { template, values, visitsMany } = countQuery(businessId, filter);
-    const [row] = visitsMany
-      ? await this.reads.scan(template, values)
-      : await this.reads.all(template, values);
+    const [row] = await this.readAll(countQuery(businessId, filter));
     return Number(row?.total ?? 0);
   }
 
@@ -330,6 +324,11 @@ export class KyselyCustomerRepository implements CustomerRepository {
     );
     if (read === undefined || !isUnexpired(read.tokenExpiresAt, token.now)) return undefined;
     return read.version;
+  }
+
+  /** The rows of a list query: by `Reads.scan` if it may visit many rows, else `Reads.all`. */
+  private readAll<Row>({ template, values, visitsMany }: BoundQuery<Row>): Promise<Row[]> {
+    return visitsMany ? this.reads.scan(template, values) : this.reads.all(template, values);
   }
 
   /** Every change to a customer: the live count moves by `liveDelta`, the version by one. */

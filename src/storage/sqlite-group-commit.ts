@@ -32,7 +32,7 @@ export class SqliteGroupCommit {
   /** From a batch's BEGIN until its commit is durable: reads must wait for the connection. */
   private holding = false;
   /** Called when `holding` ends (`readsReleased`). */
-  private released: Array<() => void> = [];
+  private readonly released: Array<() => void> = [];
   /** Set when an fsync of the log failed: from then on every write is refused. */
   private lost: StorageUnavailableError | undefined;
 

@@ -59,9 +59,9 @@ function readThreadProgram(load: NodeJS.Require): void {
 
 /**
  * A second connection to a SQLite database file, on a worker thread of its own, for the reads
- * that may visit many rows: a filtered count or list page walks the business's customers, ~0.5 s
- * for a million (benchmark VM), and on the server's connection the event loop — every other
- * request, every payment's lookup — would wait that long. Here they wait in the thread.
+ * that may visit many rows: a filtered count or list page walks the business's customers,
+ * 0.4–1.1 s for a million (benchmark VM), and on the server's connection the event loop — every
+ * other request, every payment's lookup — would wait that long. Here they wait in the thread.
  *
  * The thread starts at the first query; it holds the process open only while a query is out.
  * If it dies, the queries out fail as the database being unavailable, and the next query starts
