@@ -4,7 +4,13 @@ import type { DatabaseTarget } from '../config.js';
 import { type BusinessRepository, KyselyBusinessRepository } from './business-repository.js';
 import { CustomerCountChanges } from './customer-count-changes.js';
 import { type CustomerRepository, KyselyCustomerRepository } from './customer-repository.js';
-import { createKysely, type Engine, type EngineOptions, type PoolStats } from './dialect.js';
+import {
+  createKysely,
+  type Engine,
+  type EngineOptions,
+  type PoolStats,
+  withSortsOnDisk,
+} from './dialect.js';
 import { translated } from './errors.js';
 import { type EventRepository, KyselyEventRepository } from './event-repository.js';
 import {
@@ -182,7 +188,10 @@ export class KyselyStorage implements Storage {
     try {
       const migrator = await migratorFor(db, this.engine);
       // The Migrator reports failure in its result instead of throwing.
-      const { error, results } = await migrator.migrateToLatest();
+      const toLatest = () => migrator.migrateToLatest();
+      const { error, results } = await (this.engine === 'sqlite'
+        ? withSortsOnDisk(db, toLatest)
+        : toLatest());
       const failed = results?.find((result) => result.status === 'Error');
       if (error !== undefined) {
         throw new Error(`Migration ${failed?.migrationName ?? ''} failed`, { cause: error });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createKysely } from '../../src/storage/dialect.js';
+import { createKysely, withSortsOnDisk } from '../../src/storage/dialect.js';
 import { StorageUnavailableError } from '../../src/storage/errors.js';
 import type { CustomerRecord } from '../../src/storage/records.js';
 import { KyselyStorage, openStorage, type Storage } from '../../src/storage/storage.js';
@@ -244,6 +244,23 @@ describe('SQLite group commit, the log fsynced off the event loop', () => {
     await storage.transaction((repos) => repos.customers.insert(customer('full@example.com')));
     const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(engine.db);
     expect(rows).toEqual([{ synchronous: 2 }]);
+  });
+
+  it("keeps temporary storage, where a batch's savepoints keep their pages, in memory", async () => {
+    const tempStore = async (db = engine.db) => (await sql`pragma temp_store`.execute(db)).rows;
+    const opened = createKysely({ engine: 'sqlite', path }, OPTIONS);
+    expect(await tempStore(opened.db)).toEqual([{ temp_store: 2 }]);
+    await opened.db.destroy();
+    // Migrated (beforeEach), and after a batch.
+    expect(await tempStore()).toEqual([{ temp_store: 2 }]);
+    await storage.transaction((repos) => repos.customers.insert(customer('memory@example.com')));
+    expect(await tempStore()).toEqual([{ temp_store: 2 }]);
+
+    // Files only while sorting for the migrations, even when they fail.
+    expect(await withSortsOnDisk(engine.db, tempStore)).toEqual([{ temp_store: 1 }]);
+    const failing = withSortsOnDisk(engine.db, () => Promise.reject(new Error('migration failed')));
+    await expect(failing).rejects.toThrow('migration failed');
+    expect(await tempStore()).toEqual([{ temp_store: 2 }]);
   });
 
   it('after a failed fsync refuses every write until restarted; reads go on', async () => {
