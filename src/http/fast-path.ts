@@ -4,6 +4,7 @@ import { JSON_CONTENT_TYPE } from './envelope.js';
 import { isLevelEnabled, lazyRequestLogger } from './logger.js';
 import type { AppMetrics } from './metrics.js';
 import { requestIdFor } from './request-id.js';
+import { writeAtTurnEnd } from './turn-writes.js';
 
 /**
  * Offered every request before Fastify. Returns false to leave the request to Fastify at once.
@@ -89,7 +90,21 @@ export class FastRequest {
     return this.requestLog;
   }
 
-  send({ statusCode, headers, body }: FastAnswer): void {
+  /**
+   * Answers the request at the end of this turn of the event loop, with the other answers
+   * computed in it (`turn-writes.ts`). The request's time in the metrics runs until then.
+   */
+  send(answer: FastAnswer): void {
+    writeAtTurnEnd(() => {
+      try {
+        this.write(answer);
+      } catch (error) {
+        this.abandon(error);
+      }
+    });
+  }
+
+  private write({ statusCode, headers, body }: FastAnswer): void {
     const { request, response, environment } = this;
     // Fastify logs both lines at `info`; at `warn` and above nothing is built for them.
     const logRequests = isLevelEnabled(environment.log, 'info');
