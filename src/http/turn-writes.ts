@@ -3,8 +3,9 @@
  * callbacks are done (`setImmediate`: the check phase follows the poll phase that read the
  * requests, and the poll phase does not wait for I/O while one is pending).
  *
- * Why: on loopback each socket write does the client's side of TCP too, and wakes the client
- * if it sleeps waiting for an answer — on a virtual machine an interrupt to an idle CPU.
+ * Why: on loopback (the benchmark, or a client on the same machine) each socket write does the
+ * client's side of TCP too, and wakes the client if it sleeps waiting for an answer — on a
+ * virtual machine an interrupt to an idle CPU.
  * Written one at a time, each between the computations of the next requests, nearly every
  * answer finds the client asleep again; written back to back, the later ones find it awake. In
  * a CPU profile of retrieves under wrk, the `writev` of the answers was ~40 % of the server's
