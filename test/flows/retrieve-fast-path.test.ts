@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StorageUnavailableError } from '../../src/storage/errors.js';
 import { type BothWays, bothWays, comparable, REQUEST_ID } from '../helpers/both-ways.js';
@@ -120,6 +122,44 @@ describe('GET /api/v1/customer/:id over HTTP answers as the Fastify route does',
         200,
       );
       expect(spy).not.toHaveBeenCalled();
+    });
+
+    it('answers requests pipelined on one connection in their order, the route’s among them', async () => {
+      const first = await createCustomer(t, business);
+      const second = await createCustomer(t, business);
+      const { port } = t.app.server.address() as AddressInfo;
+      const get = (path: string, requestId: string) =>
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${business.auth.authorization}\r\n` +
+        `X-Request-Id: ${requestId}\r\n\r\n`;
+      // The fast path answers the first and the third at the end of the turn; the route the
+      // second (a trailing slash is not the fast path's), which it may answer later.
+      const requests =
+        get(`/api/v1/customer/${first.customer_id}`, 'pipelined-1') +
+        get(`/api/v1/customer/${second.customer_id}/`, 'pipelined-2') +
+        get(`/api/v1/customer/${second.customer_id}`, 'pipelined-3');
+
+      const received = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.end(requests));
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk) => {
+          text += chunk;
+        });
+        // Having read the client's end, the server closes the connection once all are answered.
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(received.match(/x-request-id: pipelined-\d/g)).toEqual([
+        'x-request-id: pipelined-1',
+        'x-request-id: pipelined-2',
+        'x-request-id: pipelined-3',
+      ]);
+      const bodies = received
+        .split('\r\n\r\n')
+        .slice(1)
+        .map((part) => part.split('HTTP/1.1')[0]);
+      expect(JSON.parse(bodies[0] as string).data.customer_id).toBe(first.customer_id);
+      expect(JSON.parse(bodies[2] as string).data.customer_id).toBe(second.customer_id);
     });
 
     it('answers a database outage with the 503 and a bug with the 500, as the route does', async () => {
