@@ -138,28 +138,25 @@ describe('GET /api/v1/customer/:id over HTTP answers as the Fastify route does',
         get(`/api/v1/customer/${second.customer_id}/`, 'pipelined-2') +
         get(`/api/v1/customer/${second.customer_id}`, 'pipelined-3');
 
-      const received = await new Promise<string>((resolve, reject) => {
-        const socket = connect(port, '127.0.0.1', () => socket.end(requests));
-        let text = '';
-        socket.setEncoding('utf8');
-        socket.on('data', (chunk) => {
-          text += chunk;
+      const answers = await new Promise<{ head: string; body: string }[]>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(requests));
+        let received = Buffer.alloc(0);
+        socket.on('data', (chunk: Buffer) => {
+          received = Buffer.concat([received, chunk]);
+          const complete = completeResponses(received);
+          if (complete.length < 3) return;
+          socket.destroy();
+          resolve(complete);
         });
-        // Having read the client's end, the server closes the connection once all are answered.
-        socket.on('end', () => resolve(text));
         socket.on('error', reject);
       });
-      expect(received.match(/x-request-id: pipelined-\d/g)).toEqual([
-        'x-request-id: pipelined-1',
-        'x-request-id: pipelined-2',
-        'x-request-id: pipelined-3',
+      expect(answers.map(({ head }) => /x-request-id: (\S+)/.exec(head)?.[1])).toEqual([
+        'pipelined-1',
+        'pipelined-2',
+        'pipelined-3',
       ]);
-      const bodies = received
-        .split('\r\n\r\n')
-        .slice(1)
-        .map((part) => part.split('HTTP/1.1')[0]);
-      expect(JSON.parse(bodies[0] as string).data.customer_id).toBe(first.customer_id);
-      expect(JSON.parse(bodies[2] as string).data.customer_id).toBe(second.customer_id);
+      expect(JSON.parse(answers[0]?.body ?? '').data.customer_id).toBe(first.customer_id);
+      expect(JSON.parse(answers[2]?.body ?? '').data.customer_id).toBe(second.customer_id);
     });
 
     it('answers a database outage with the 503 and a bug with the 500, as the route does', async () => {
@@ -224,3 +221,19 @@ describe('GET /api/v1/customer/:id over HTTP answers as the Fastify route does',
     expect(refused.headers['x-ratelimit-remaining']).toBe('0');
   });
 });
+
+/** The HTTP/1.1 responses complete in `received` (each with a Content-Length), in order. */
+function completeResponses(received: Buffer): { head: string; body: string }[] {
+  const responses: { head: string; body: string }[] = [];
+  let start = 0;
+  for (;;) {
+    const headEnd = received.indexOf('\r\n\r\n', start);
+    if (headEnd === -1) return responses;
+    const head = received.subarray(start, headEnd).toString('latin1');
+    const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+    const bodyEnd = headEnd + 4 + length;
+    if (received.length < bodyEnd) return responses;
+    responses.push({ head, body: received.subarray(headEnd + 4, bodyEnd).toString('utf8') });
+    start = bodyEnd;
+  }
+}
