@@ -1,5 +1,4 @@
-import type { AddressInfo } from 'node:net';
-import { connect } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StorageUnavailableError } from '../../src/storage/errors.js';
 import { type BothWays, bothWays, comparable, REQUEST_ID } from '../helpers/both-ways.js';
