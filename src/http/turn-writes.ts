@@ -5,11 +5,11 @@
  *
  * Why: on loopback (the benchmark, or a client on the same machine) each socket write does the
  * client's side of TCP too, and wakes the client if it sleeps waiting for an answer — on a
- * virtual machine an interrupt to an idle CPU.
- * Written one at a time, each between the computations of the next requests, nearly every
- * answer finds the client asleep again; written back to back, the later ones find it awake. In
- * a CPU profile of retrieves under wrk, the `writev` of the answers was ~40 % of the server's
- * busy time (docs/performance.md, session 14, has the measurements).
+ * virtual machine an interrupt to an idle CPU. Written one at a time, each between the
+ * computations of the next requests, nearly every answer finds the client asleep again; written
+ * back to back, the later ones find it awake. In a CPU profile of retrieves under wrk, the
+ * `writev` of the answers was ~40 % of the server's busy time (docs/performance.md, session 14,
+ * has the measurements).
  *
  * The cost: an answer waits for the other requests read in the same turn to be computed. With
  * one request a turn it is written at once, after that turn's callbacks.
