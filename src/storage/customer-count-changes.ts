@@ -27,8 +27,8 @@ interface Tally {
 }
 
 /**
- * The customer count changes of one transaction (or of one write outside any), written as its
- * last statements (`KyselyStorage.transaction`). A business's live count and version are sums
+ * The customer count changes of one transaction (or of one write outside any), written with its
+ * closing writes (`KyselyStorage.transaction`, closing-writes.ts). A business's live count and version are sums
  * over its rows of `customer_count_shards`, and each write lands on one of `shards` rows picked
  * at random. On PostgreSQL the row written stays locked until COMMIT: with one row per business,
  * concurrent creates for one business ran one at a time, each waiting for the others' commits.
@@ -51,11 +51,11 @@ export class CustomerCountChanges {
     }
   }
 
-  /** Writes every business's changes, then forgets them. */
+  /** Writes every business's changes (in a transaction, as closing writes), then forgets them. */
   async write(writes: TemplateWrites): Promise<void> {
     for (const [businessId, { liveDelta, changes }] of this.byBusiness) {
       const shard = Math.floor(Math.random() * this.shards);
-      await writes.run(recordCustomerChanges, [businessId, shard, liveDelta, changes]);
+      await writes.runLast(recordCustomerChanges, [businessId, shard, liveDelta, changes]);
     }
     this.byBusiness.clear();
   }

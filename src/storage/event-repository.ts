@@ -5,7 +5,11 @@ import type { OutboxEventRecord } from './records.js';
 import type { DatabaseSchema, OutboxEventsTable } from './schema.js';
 import type { TemplateWrites, WriteTemplate } from './statement-templates.js';
 
-/** The transactional outbox. Append inside the change's transaction; dispatch reads it later. */
+/**
+ * The transactional outbox. Append inside the change's transaction; dispatch reads it later. In
+ * a transaction, `append` and `markDispatched` are closing writes (closing-writes.ts): made at its
+ * end, so the transaction itself does not see them.
+ */
 export interface EventRepository {
   append(event: OutboxEventRecord): Promise<void>;
   /** Events not dispatched yet, oldest first. */
@@ -59,7 +63,7 @@ export class KyselyEventRepository implements EventRepository {
 
   append(event: OutboxEventRecord): Promise<void> {
     return translated(async () => {
-      await this.writes.run(appendEvent, [
+      await this.writes.runLast(appendEvent, [
         event.businessId,
         event.eventId,
         event.eventType,
@@ -113,7 +117,7 @@ export class KyselyEventRepository implements EventRepository {
 
   markDispatched(businessId: string, eventId: string, at: string): Promise<void> {
     return translated(async () => {
-      await this.writes.run(markEventDispatched, [businessId, eventId, at]);
+      await this.writes.runLast(markEventDispatched, [businessId, eventId, at]);
     });
   }
 }

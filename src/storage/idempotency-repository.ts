@@ -13,7 +13,10 @@ export interface IdempotencyRepository {
    * waits for the other transaction and then returns false.
    */
   tryInsert(record: IdempotencyRecord): Promise<boolean>;
-  /** Records the response of a key claimed by tryInsert in the same transaction. */
+  /**
+   * Records the response of a key claimed by tryInsert in the same transaction, as one of its
+   * closing writes (closing-writes.ts).
+   */
   complete(businessId: string, key: string, status: number, body: string): Promise<void>;
   /** Deletes up to `limit` records expired at `before`; returns how many it deleted. */
   deleteExpired(before: string, limit: number): Promise<number>;
@@ -80,7 +83,7 @@ export class KyselyIdempotencyRepository implements IdempotencyRepository {
   ) {}
 
   async find(businessId: string, key: string, now: string): Promise<IdempotencyRecord | undefined> {
-    const row = await this.reads.first(liveKey, [businessId, key, now]);
+    const row = await this.reads.firstBatched(liveKey, [businessId, key, now]);
     return (
       row && {
         businessId: row.business_id,
@@ -100,7 +103,7 @@ export class KyselyIdempotencyRepository implements IdempotencyRepository {
 
   complete(businessId: string, key: string, status: number, body: string): Promise<void> {
     return translated(async () => {
-      await this.writes.run(completeKey, [businessId, key, status, body]);
+      await this.writes.runLast(completeKey, [businessId, key, status, body]);
     });
   }
 

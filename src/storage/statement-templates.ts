@@ -1,6 +1,7 @@
 import type SQLite from 'better-sqlite3';
 import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
+import type { ClosingWrites } from './closing-writes.js';
 import type { SqliteStatements } from './dialect.js';
 import { translated, translateStorageError } from './errors.js';
 import { NOT_KEPT, type ReadCache } from './read-cache.js';
@@ -33,6 +34,8 @@ export class TemplateWrites {
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
     private readonly compiler: TemplateCompiler,
+    /** In a transaction: where `runLast` puts its writes. */
+    private readonly closing?: ClosingWrites,
   ) {}
 
   /** The number of rows the statement inserted, updated or deleted. */
@@ -40,6 +43,15 @@ export class TemplateWrites {
     const { sql, bind } = this.compiler.compile(template);
     const result = await this.db.executeQuery(CompiledQuery.raw(sql, bind(values)));
     return Number(result.numAffectedRows ?? 0);
+  }
+
+  /**
+   * In a transaction, a write made at its end with the others of its kind (see ClosingWrites
+   * for what such a write must not do); outside one, at once.
+   */
+  async runLast(template: WriteTemplate, values: readonly unknown[]): Promise<void> {
+    if (this.closing) this.closing.add(template, values);
+    else await this.run(template, values);
   }
 }
 

@@ -2,6 +2,7 @@ import { type Kysely, Migrator, sql } from 'kysely';
 import type pg from 'pg';
 import type { DatabaseTarget } from '../config.js';
 import { type BusinessRepository, KyselyBusinessRepository } from './business-repository.js';
+import { ClosingWrites } from './closing-writes.js';
 import { CustomerCountChanges } from './customer-count-changes.js';
 import { type CustomerRepository, KyselyCustomerRepository } from './customer-repository.js';
 import {
@@ -131,16 +132,18 @@ export class KyselyStorage implements Storage {
     this.engine = engine.engine;
     this.db = engine.db;
     const compiler = new TemplateCompiler(engine.db);
-    // The work's customer count changes go last, so that the count row it writes is locked for
-    // as short a time as possible (customer-count-changes.ts).
+    // The work's customer count changes go last, with its other closing writes, so that the
+    // count row it writes is locked for as short a time as possible (customer-count-changes.ts).
     const countShards = COUNT_SHARDS[engine.engine];
     this.runInTransaction = async (trx, work) => {
-      const writes = new TemplateWrites(trx, compiler);
+      const closing = new ClosingWrites(trx, compiler, engine.engine === 'postgres');
+      const writes = new TemplateWrites(trx, compiler, closing);
       const countChanges = new CustomerCountChanges(countShards);
       const result = await work(
         repositoriesOn(trx, new KyselyReads(trx, compiler), writes, countShards, countChanges),
       );
       await countChanges.write(writes);
+      await closing.write();
       return result;
     };
     // Outside transactions the hot reads go straight to the engine (statement-templates.ts).

@@ -128,6 +128,73 @@ describe.skipIf(reason)('PostgreSQL: batched reads', () => {
   });
 });
 
+describe.skipIf(reason)('PostgreSQL: closing writes', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("go to the database as one statement at the transaction's end", async () => {
+    const schema = await createPostgresSchema();
+    const storage = openStorage(
+      { engine: 'postgres', url: schema.url },
+      { poolSize: 4, statementTimeoutMs: 5000, readCacheRows: 10_000 },
+    );
+    const business = '0190a6f4-0000-7000-8000-00000000000a';
+    const record = customerRecord(business);
+    try {
+      await storage.migrate();
+      const sent: string[] = [];
+      const query = pg.Client.prototype.query;
+      vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+        this: pg.Client,
+        ...args: unknown[]
+      ) {
+        if (typeof args[0] === 'string') sent.push(args[0]);
+        return (query as (...a: unknown[]) => unknown).apply(this, args);
+      } as typeof query);
+      await storage.transaction(async (repos) => {
+        await repos.idempotency.tryInsert({
+          businessId: business,
+          key: 'key-1',
+          fingerprint: 'f',
+          responseStatus: 0,
+          responseBody: '',
+          createdAt: record.createdAt,
+          expiresAt: '2999-01-01T00:00:00.000000Z',
+        });
+        await repos.customers.insert(record);
+        await repos.events.append({
+          businessId: business,
+          eventId: 'evt-1',
+          eventType: 'customer.created',
+          customerId: record.customerId,
+          payload: {},
+          createdAt: record.createdAt,
+        });
+        await repos.idempotency.complete(business, 'key-1', 201, 'sealed');
+      });
+      expect(sent.map((text) => text.slice(0, 40))).toEqual([
+        'begin',
+        'insert into "idempotency_keys" ("busines',
+        'insert into "customers" ("business_id", ',
+        'with w0 as (insert into "outbox_events" ',
+        'commit',
+      ]);
+      expect(sent[3]).toMatch(
+        /^with w0 as \(insert into "outbox_events" .*\), w1 as \(update "idempotency_keys" .*\), w2 as \(insert into "customer_count_shards" .*\) select 1$/,
+      );
+      const found = await storage.idempotency.find(business, 'key-1', record.createdAt);
+      expect(found?.responseBody).toBe('sealed');
+      expect(await storage.events.listForBusiness(business)).toHaveLength(1);
+      expect(await storage.customers.count(business, {})).toBe(1);
+    } finally {
+      vi.restoreAllMocks();
+      await storage.close();
+      await schema.drop();
+    }
+  });
+});
+
 describe.skipIf(reason)('PostgreSQL: customer counts', () => {
   afterEach(() => {
     vi.restoreAllMocks();

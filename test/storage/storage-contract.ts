@@ -1,7 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../src/lib/ids.js';
 import { UniqueViolationError } from '../../src/storage/errors.js';
-import type { CustomerRecord, IdempotencyRecord } from '../../src/storage/records.js';
+import type {
+  CustomerRecord,
+  IdempotencyRecord,
+  OutboxEventRecord,
+} from '../../src/storage/records.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { customerRecord } from '../helpers/customer-record.js';
 
@@ -42,6 +46,18 @@ function idempotencyRecord(overrides: Partial<IdempotencyRecord> = {}): Idempote
     createdAt: '2026-01-01T00:00:00.000000Z',
     expiresAt: '2026-01-02T00:00:00.000000Z',
     ...overrides,
+  };
+}
+
+/** The `customer.created` event of `record` (its id made from the customer's). */
+function event(record: CustomerRecord): OutboxEventRecord {
+  return {
+    businessId: record.businessId,
+    eventId: `evt-${record.customerId}`,
+    eventType: 'customer.created',
+    customerId: record.customerId,
+    payload: { id: record.customerId },
+    createdAt: record.createdAt,
   };
 }
 
@@ -342,6 +358,53 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(
         await storage.idempotency.find(BUSINESS_A, 'key-1', '2026-01-01T00:00:00.000000Z'),
       ).toBeUndefined();
+    });
+
+    it("commits a transaction's closing writes (event, idempotency response, counts) with it", async () => {
+      const record = customer(BUSINESS_A);
+      await storage.transaction(async (repos) => {
+        expect(
+          await repos.idempotency.tryInsert(
+            idempotencyRecord({ responseStatus: 0, responseBody: '' }),
+          ),
+        ).toBe(true);
+        await repos.customers.insert(record);
+        await repos.events.append(event(record));
+        await repos.idempotency.complete(BUSINESS_A, 'key-1', 201, 'sealed');
+      });
+      expect(await storage.events.listForBusiness(BUSINESS_A)).toMatchObject([
+        { eventId: `evt-${record.customerId}`, customerId: record.customerId },
+      ]);
+      expect(
+        await storage.idempotency.find(BUSINESS_A, 'key-1', '2026-01-01T00:00:00.000000Z'),
+      ).toMatchObject({ responseStatus: 201, responseBody: 'sealed' });
+      expect(await storage.customers.count(BUSINESS_A, {})).toBe(1);
+      expect(await storage.customers.version(BUSINESS_A)).toBe(1);
+    });
+
+    it('rolls back the whole transaction when one of its closing writes fails', async () => {
+      const first = customer(BUSINESS_A);
+      await storage.transaction(async (repos) => {
+        await repos.customers.insert(first);
+        await repos.events.append(event(first));
+      });
+      const second = customer(BUSINESS_A);
+      await expect(
+        storage.transaction(async (repos) => {
+          await repos.idempotency.tryInsert(idempotencyRecord());
+          await repos.customers.insert(second);
+          await repos.events.append(event(second));
+          // Same event id as the first transaction's: refused when the closing writes are made.
+          await repos.events.append(event(first));
+        }),
+      ).rejects.toBeInstanceOf(UniqueViolationError);
+      expect(await storage.customers.findLive(BUSINESS_A, second.customerId)).toBeUndefined();
+      expect(await storage.events.listForBusiness(BUSINESS_A)).toHaveLength(1);
+      expect(
+        await storage.idempotency.find(BUSINESS_A, 'key-1', '2026-01-01T00:00:00.000000Z'),
+      ).toBeUndefined();
+      expect(await storage.customers.count(BUSINESS_A, {})).toBe(1);
+      expect(await storage.customers.version(BUSINESS_A)).toBe(1);
     });
 
     it('claims an idempotency key once, replaces it only after expiry, and completes it', async () => {
