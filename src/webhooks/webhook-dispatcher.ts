@@ -74,7 +74,10 @@ export class WebhookDispatcher {
     await this.options.sender.close();
   }
 
-  /** One transaction: claim events, create their deliveries, mark them dispatched. */
+  /**
+   * One transaction: claim events, create their deliveries, mark them dispatched (the marks are
+   * closing writes: on PostgreSQL one statement for the whole batch).
+   */
   private fanOut(): Promise<number> {
     const { storage, clock } = this.options;
     return storage.transaction(async (repos) => {
@@ -88,9 +91,11 @@ export class WebhookDispatcher {
           endpoints = await repos.webhookEndpoints.list(event.businessId);
           endpointsOf.set(event.businessId, endpoints);
         }
-        const body = eventBody(event.eventType, event.eventId, event.createdAt, event.payload);
+        let body: string | undefined;
         for (const endpoint of endpoints) {
           if (!endpoint.enabled || !subscribes(endpoint, event.eventType)) continue;
+          // Made only for an event someone subscribes to: most businesses have no endpoint.
+          body ??= eventBody(event.eventType, event.eventId, event.createdAt, event.payload);
           await repos.webhookDeliveries.insert({
             businessId: event.businessId,
             deliveryId: uuidv7(now.getTime()),
