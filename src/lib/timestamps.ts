@@ -1,10 +1,23 @@
 /**
+ * The last instant formatted: a request asks for the same millisecond several times (its token
+ * check, records and event), and `toISOString` was ~2 % of a create's CPU (~0.45 µs a call).
+ */
+let lastMs = Number.NaN;
+let lastText = '';
+
+/**
  * Wire and storage format of every timestamp: UTC ISO-8601 with microseconds and `Z`, the way
  * Yativo's Laravel emits them (`2025-04-14T08:45:31.000000Z`). Stored as text in this exact
  * form, so lexical order is time order on both engines.
  */
 export function toTimestamp(date: Date): string {
-  return `${date.toISOString().slice(0, 23)}000Z`;
+  const ms = date.getTime();
+  if (ms !== lastMs) {
+    // Throws for an invalid date (NaN is never equal to lastMs), as toISOString does.
+    lastText = `${date.toISOString().slice(0, 23)}000Z`;
+    lastMs = ms;
+  }
+  return lastText;
 }
 
 /** Seconds since the epoch, as JWT claims and rate-limit headers count time. */
