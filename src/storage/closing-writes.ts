@@ -1,6 +1,14 @@
 import { CompiledQuery, type Kysely } from 'kysely';
+import type { NamedWrites } from './postgres-named-writes.js';
 import type { DatabaseSchema } from './schema.js';
 import type { TemplateCompiler, WriteTemplate } from './statement-templates.js';
+
+/**
+ * The closing statements named at most this long: those of a create, an update, a delete or a KYC
+ * move, made again and again. The dispatcher's marks are one part an event, so each size of batch
+ * is a text of its own, rarely run twice.
+ */
+const NAMED_PARTS_AT_MOST = 4;
 
 interface Added {
   template: WriteTemplate;
@@ -26,7 +34,8 @@ export class ClosingWrites {
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
     private readonly compiler: TemplateCompiler,
-    private readonly oneStatement: boolean,
+    /** On PostgreSQL, its named writes: the writes then go as one statement, named if short. */
+    private readonly postgres?: NamedWrites,
   ) {}
 
   add(template: WriteTemplate, values: readonly unknown[]): void {
@@ -39,11 +48,16 @@ export class ClosingWrites {
       const { sql, bind } = this.compiler.compile(template);
       return CompiledQuery.raw(sql, bind(values));
     });
-    if (this.oneStatement && statements.length > 1) {
-      await this.db.executeQuery(asOneStatement(statements));
+    if (this.postgres && statements.length > 1) {
+      const combined = asOneStatement(statements);
+      if (statements.length <= NAMED_PARTS_AT_MOST) this.postgres.add(combined.sql);
+      await this.db.executeQuery(combined);
       return;
     }
-    for (const statement of statements) await this.db.executeQuery(statement);
+    for (const statement of statements) {
+      this.postgres?.add(statement.sql);
+      await this.db.executeQuery(statement);
+    }
   }
 }
 

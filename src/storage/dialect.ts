@@ -12,6 +12,7 @@ import {
 } from 'kysely';
 import type pg from 'pg';
 import type { DatabaseTarget } from '../config.js';
+import { NamedWrites } from './postgres-named-writes.js';
 import type { DatabaseMark } from './read-cache.js';
 import type { DatabaseSchema } from './schema.js';
 import { SqliteReadThread } from './sqlite-read-thread.js';
@@ -134,7 +135,13 @@ export type Engine =
       /** A second connection, on a thread of its own, for long reads; for a database file. */
       readThread: SqliteReadThread | undefined;
     }
-  | { engine: 'postgres'; db: Kysely<DatabaseSchema>; pool: pg.Pool };
+  | {
+      engine: 'postgres';
+      db: Kysely<DatabaseSchema>;
+      pool: pg.Pool;
+      /** What the pool's clients send as named statements (postgres-named-writes.ts). */
+      namedWrites: NamedWrites;
+    };
 
 export function createKysely(target: DatabaseTarget, options: EngineOptions): Engine {
   if (target.engine === 'sqlite') {
@@ -166,11 +173,16 @@ export function createKysely(target: DatabaseTarget, options: EngineOptions): En
   // A connection lost while idle or between queries must not crash the process: the failed query
   // (if any) reports it, and the pool replaces the client.
   pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  const namedWrites = new NamedWrites();
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    namedWrites.attach(client);
+  });
   return {
     engine: 'postgres',
     db: new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) }),
     pool,
+    namedWrites,
   };
 }
 

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { ClosingWrites } from './closing-writes.js';
 import type { SqliteStatements } from './dialect.js';
 import { translated, translateStorageError } from './errors.js';
+import type { NamedWrites } from './postgres-named-writes.js';
 import { NOT_KEPT, type ReadCache } from './read-cache.js';
 import type { DatabaseSchema } from './schema.js';
 import type { SqliteReadThread } from './sqlite-read-thread.js';
@@ -34,13 +35,18 @@ export class TemplateWrites {
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
     private readonly compiler: TemplateCompiler,
-    /** In a transaction: where `runLast` puts its writes. */
-    private readonly closing?: ClosingWrites,
+    private readonly where: {
+      /** In a transaction: where `runLast` puts its writes. */
+      closing?: ClosingWrites;
+      /** On PostgreSQL: each template runs as a named statement. */
+      named?: NamedWrites;
+    } = {},
   ) {}
 
   /** The number of rows the statement inserted, updated or deleted. */
   async run(template: WriteTemplate, values: readonly unknown[]): Promise<number> {
     const { sql, bind } = this.compiler.compile(template);
+    this.where.named?.add(sql);
     const result = await this.db.executeQuery(CompiledQuery.raw(sql, bind(values)));
     return Number(result.numAffectedRows ?? 0);
   }
@@ -50,7 +56,7 @@ export class TemplateWrites {
    * for what such a write must not do); outside one, at once.
    */
   async runLast(template: WriteTemplate, values: readonly unknown[]): Promise<void> {
-    if (this.closing) this.closing.add(template, values);
+    if (this.where.closing) this.where.closing.add(template, values);
     else await this.run(template, values);
   }
 }

@@ -135,9 +135,10 @@ export class KyselyStorage implements Storage {
     // The work's customer count changes go last, with its other closing writes, so that the
     // count row it writes is locked for as short a time as possible (customer-count-changes.ts).
     const countShards = COUNT_SHARDS[engine.engine];
+    const named = engine.engine === 'postgres' ? engine.namedWrites : undefined;
     this.runInTransaction = async (trx, work) => {
-      const closing = new ClosingWrites(trx, compiler, engine.engine === 'postgres');
-      const writes = new TemplateWrites(trx, compiler, closing);
+      const closing = new ClosingWrites(trx, compiler, named);
+      const writes = new TemplateWrites(trx, compiler, { closing, named });
       const countChanges = new CustomerCountChanges(countShards);
       const result = await work(
         repositoriesOn(trx, new KyselyReads(trx, compiler), writes, countShards, countChanges),
@@ -176,7 +177,12 @@ export class KyselyStorage implements Storage {
       webhookEndpoints: this.webhookEndpoints,
       webhookDeliveries: this.webhookDeliveries,
       kyc: this.kyc,
-    } = repositoriesOn(engine.db, reads, new TemplateWrites(engine.db, compiler), countShards));
+    } = repositoriesOn(
+      engine.db,
+      reads,
+      new TemplateWrites(engine.db, compiler, { named }),
+      countShards,
+    ));
   }
 
   transaction<T>(work: Work<T>): Promise<T> {

@@ -48,8 +48,8 @@ describe.skipIf(reason)('PostgreSQL: one database, several schemas', () => {
   });
 });
 
-describe.skipIf(reason)('PostgreSQL: prepared reads', () => {
-  it('keep working when a migration changes a table under a statement prepared before it', async () => {
+describe.skipIf(reason)('PostgreSQL: prepared statements', () => {
+  it('for reads keep working when a migration changes a table under a statement prepared before it', async () => {
     const schema = await createPostgresSchema();
     const storage = openStorage(
       { engine: 'postgres', url: schema.url },
@@ -66,6 +66,45 @@ describe.skipIf(reason)('PostgreSQL: prepared reads', () => {
       await client.query('alter table customers add column later_column text');
       expect(await storage.customers.findLive(business, id)).toBeUndefined();
       expect(await storage.customers.findLive(business, id)).toBeUndefined();
+    } finally {
+      await client.end();
+      await storage.close();
+      await schema.drop();
+    }
+  });
+
+  it('for writes keep working when a migration changes the tables they write', async () => {
+    const schema = await createPostgresSchema();
+    const storage = openStorage(
+      { engine: 'postgres', url: schema.url },
+      { poolSize: 1, statementTimeoutMs: 5000, readCacheRows: 10_000 },
+    );
+    const client = new pg.Client({ connectionString: schema.url });
+    const business = '0190a6f4-0000-7000-8000-00000000000a';
+    const createWithEvent = () =>
+      storage.transaction(async (repos) => {
+        const record = customerRecord(business);
+        await repos.customers.insert(record);
+        await repos.events.append({
+          businessId: business,
+          eventId: `evt-${record.customerId}`,
+          eventType: 'customer.created',
+          customerId: record.customerId,
+          payload: {},
+          createdAt: record.createdAt,
+        });
+      });
+    try {
+      await storage.migrate();
+      await createWithEvent();
+      await client.connect();
+      for (const table of ['customers', 'outbox_events', 'customer_count_shards']) {
+        await client.query(`alter table ${table} add column later_column text`);
+      }
+      await createWithEvent();
+      await createWithEvent();
+      expect(await storage.customers.count(business, {})).toBe(3);
+      expect(await storage.events.listForBusiness(business)).toHaveLength(3);
     } finally {
       await client.end();
       await storage.close();
@@ -128,34 +167,24 @@ describe.skipIf(reason)('PostgreSQL: batched reads', () => {
   });
 });
 
-describe.skipIf(reason)('PostgreSQL: closing writes', () => {
+describe.skipIf(reason)('PostgreSQL: closing writes and named writes', () => {
   afterEach(() => {
     vi.restoreAllMocks();
   });
 
-  it("go to the database as one statement at the transaction's end", async () => {
+  it("send a create's closing writes as one statement, and its writes as named statements", async () => {
     const schema = await createPostgresSchema();
     const storage = openStorage(
       { engine: 'postgres', url: schema.url },
-      { poolSize: 4, statementTimeoutMs: 5000, readCacheRows: 10_000 },
+      { poolSize: 1, statementTimeoutMs: 5000, readCacheRows: 10_000 },
     );
     const business = '0190a6f4-0000-7000-8000-00000000000a';
-    const record = customerRecord(business);
-    try {
-      await storage.migrate();
-      const sent: string[] = [];
-      const query = pg.Client.prototype.query;
-      vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
-        this: pg.Client,
-        ...args: unknown[]
-      ) {
-        if (typeof args[0] === 'string') sent.push(args[0]);
-        return (query as (...a: unknown[]) => unknown).apply(this, args);
-      } as typeof query);
-      await storage.transaction(async (repos) => {
+    const create = (key: string) =>
+      storage.transaction(async (repos) => {
+        const record = customerRecord(business);
         await repos.idempotency.tryInsert({
           businessId: business,
-          key: 'key-1',
+          key,
           fingerprint: 'f',
           responseStatus: 0,
           responseBody: '',
@@ -165,28 +194,51 @@ describe.skipIf(reason)('PostgreSQL: closing writes', () => {
         await repos.customers.insert(record);
         await repos.events.append({
           businessId: business,
-          eventId: 'evt-1',
+          eventId: `evt-${key}`,
           eventType: 'customer.created',
           customerId: record.customerId,
           payload: {},
           createdAt: record.createdAt,
         });
-        await repos.idempotency.complete(business, 'key-1', 201, 'sealed');
+        await repos.idempotency.complete(business, key, 201, `sealed ${key}`);
       });
-      expect(sent.map((text) => text.slice(0, 40))).toEqual([
-        'begin',
-        'insert into "idempotency_keys" ("busines',
-        'insert into "customers" ("business_id", ',
-        'with w0 as (insert into "outbox_events" ',
-        'commit',
-      ]);
-      expect(sent[3]).toMatch(
+    try {
+      await storage.migrate();
+      const sent: Array<{ text: string; name?: string }> = [];
+      const query = pg.Client.prototype.query;
+      vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+        this: pg.Client,
+        ...args: unknown[]
+      ) {
+        const [first] = args;
+        if (typeof first === 'string') sent.push({ text: first });
+        else sent.push(first as { text: string; name?: string });
+        return (query as (...a: unknown[]) => unknown).apply(this, args);
+      } as typeof query);
+      await create('key-1');
+      await create('key-2');
+      const shapes = sent.map(({ text, name }) => ({ text: text.slice(0, 40), named: !!name }));
+      const oneCreate = [
+        { text: 'begin', named: false },
+        { text: 'insert into "idempotency_keys" ("busines', named: true },
+        { text: 'insert into "customers" ("business_id", ', named: true },
+        { text: 'with w0 as (insert into "outbox_events" ', named: true },
+        { text: 'commit', named: false },
+      ];
+      expect(shapes).toEqual([...oneCreate, ...oneCreate]);
+      expect(sent[3]?.text).toMatch(
         /^with w0 as \(insert into "outbox_events" .*\), w1 as \(update "idempotency_keys" .*\), w2 as \(insert into "customer_count_shards" .*\) select 1$/,
       );
-      const found = await storage.idempotency.find(business, 'key-1', record.createdAt);
-      expect(found?.responseBody).toBe('sealed');
-      expect(await storage.events.listForBusiness(business)).toHaveLength(1);
-      expect(await storage.customers.count(business, {})).toBe(1);
+      // One name for each text, the same for both creates, none for two texts.
+      const names = sent.filter((query) => query.name).map(({ name, text }) => `${name}=${text}`);
+      expect(new Set(names).size).toBe(3);
+      expect(new Set(sent.map((query) => query.name).filter(Boolean)).size).toBe(3);
+      for (const key of ['key-1', 'key-2']) {
+        const found = await storage.idempotency.find(business, key, '2026-01-01T00:00:00.000000Z');
+        expect(found?.responseBody).toBe(`sealed ${key}`);
+      }
+      expect(await storage.events.listForBusiness(business)).toHaveLength(2);
+      expect(await storage.customers.count(business, {})).toBe(2);
     } finally {
       vi.restoreAllMocks();
       await storage.close();
