@@ -17,10 +17,11 @@ interface Added {
 
 /**
  * The writes a transaction makes last, whose outcome its work does not wait for: an outbox event,
- * an event's dispatch mark, the response of an idempotency record, the customer count changes. On PostgreSQL they go to the
- * database as one statement (`asOneStatement`) instead of a round trip each: on loopback the write
- * to PostgreSQL's socket, which wakes its backend, was ~45 % of the server's CPU under creates. On
- * SQLite, where a statement costs no round trip, they run one after another.
+ * an event's dispatch mark, the response of an idempotency record, the customer count changes.
+ * On PostgreSQL they go to the database as one statement (`asOneStatement`) instead of a round
+ * trip each: under creates, V8's profile put ~45 % of the server's busy time in the writes to
+ * PostgreSQL's sockets, each of which wakes a backend. On SQLite, where a statement costs no
+ * round trip, they run one after another.
  *
  * For whoever adds one, two rules follow:
  * - the transaction's own statements do not see them, as they run after its work: nothing may read

@@ -28,13 +28,13 @@ interface Tally {
 
 /**
  * The customer count changes of one transaction (or of one write outside any), written with its
- * closing writes (`KyselyStorage.transaction`, closing-writes.ts). A business's live count and version are sums
- * over its rows of `customer_count_shards`, and each write lands on one of `shards` rows picked
- * at random. On PostgreSQL the row written stays locked until COMMIT: with one row per business,
- * concurrent creates for one business ran one at a time, each waiting for the others' commits.
- * Written last, a row is held for the commit alone, and with several rows two writers rarely
- * meet. A transaction therefore does not see its own count changes: nothing reads counts inside
- * one.
+ * closing writes (`KyselyStorage.transaction`, closing-writes.ts). A business's live count and
+ * version are sums over its rows of `customer_count_shards`, and each write lands on one of
+ * `shards` rows picked at random. On PostgreSQL the row written stays locked until COMMIT: with
+ * one row per business, concurrent creates for one business ran one at a time, each waiting for
+ * the others' commits. Written last, a row is held for the commit alone, and with several rows
+ * two writers rarely meet. A transaction therefore does not see its own count changes: nothing
+ * reads counts inside one.
  */
 export class CustomerCountChanges {
   private readonly byBusiness = new Map<string, Tally>();

@@ -23,7 +23,9 @@ export type ReadTemplate<Row> = (db: Kysely<DatabaseSchema>, param: Param) => Co
 /**
  * A write (insert, update, delete) written once with Kysely's builder, `param(i)` standing where
  * the i-th value goes, as a read template is. A create makes five writes: building and compiling
- * them on every call was over a quarter of its server CPU (A/B: 312 → 225 µs a create).
+ * them on every call was over a quarter of its server CPU (A/B: 312 → 225 µs a create). It
+ * returns no rows (no RETURNING): on PostgreSQL it runs as a named statement, which a migration
+ * must not be able to break (postgres-named-writes.ts).
  */
 export type WriteTemplate = (db: Kysely<DatabaseSchema>, param: Param) => Compilable<unknown>;
 
