@@ -14,6 +14,16 @@ import { storageContract } from './storage-contract.js';
 
 const reason = skipReason('TEST_DATABASE_URL');
 
+/** A storage on a schema of its own (not migrated yet), and the schema, to drop at the end. */
+async function storageOnFreshSchema(poolSize: number) {
+  const schema = await createPostgresSchema();
+  const storage = openStorage(
+    { engine: 'postgres', url: schema.url },
+    { poolSize, statementTimeoutMs: 5000, readCacheRows: 10_000 },
+  );
+  return { schema, storage };
+}
+
 // Skipped with the printed reason when TEST_DATABASE_URL is unset (skipReason throws under CI).
 describe.skipIf(reason)('PostgreSQL', () => {
   let schema: TestDatabase | undefined;
@@ -50,11 +60,7 @@ describe.skipIf(reason)('PostgreSQL: one database, several schemas', () => {
 
 describe.skipIf(reason)('PostgreSQL: prepared statements', () => {
   it('for reads keep working when a migration changes a table under a statement prepared before it', async () => {
-    const schema = await createPostgresSchema();
-    const storage = openStorage(
-      { engine: 'postgres', url: schema.url },
-      { poolSize: 1, statementTimeoutMs: 5000, readCacheRows: 10_000 },
-    );
+    const { schema, storage } = await storageOnFreshSchema(1);
     const client = new pg.Client({ connectionString: schema.url });
     try {
       await storage.migrate();
@@ -74,11 +80,7 @@ describe.skipIf(reason)('PostgreSQL: prepared statements', () => {
   });
 
   it('for writes keep working when a migration changes the tables they write', async () => {
-    const schema = await createPostgresSchema();
-    const storage = openStorage(
-      { engine: 'postgres', url: schema.url },
-      { poolSize: 1, statementTimeoutMs: 5000, readCacheRows: 10_000 },
-    );
+    const { schema, storage } = await storageOnFreshSchema(1);
     const client = new pg.Client({ connectionString: schema.url });
     const business = '0190a6f4-0000-7000-8000-00000000000a';
     const createWithEvent = () =>
@@ -173,11 +175,7 @@ describe.skipIf(reason)('PostgreSQL: closing writes and named writes', () => {
   });
 
   it("send a create's closing writes as one statement, and its writes as named statements", async () => {
-    const schema = await createPostgresSchema();
-    const storage = openStorage(
-      { engine: 'postgres', url: schema.url },
-      { poolSize: 1, statementTimeoutMs: 5000, readCacheRows: 10_000 },
-    );
+    const { schema, storage } = await storageOnFreshSchema(1);
     const business = '0190a6f4-0000-7000-8000-00000000000a';
     const create = (key: string) =>
       storage.transaction(async (repos) => {
@@ -255,11 +253,7 @@ describe.skipIf(reason)('PostgreSQL: customer counts', () => {
   it("are written at a transaction's end, so an open one does not hold up other writes to the business", async () => {
     // Every write picks the same count row, as two writers sometimes do.
     vi.spyOn(Math, 'random').mockReturnValue(0);
-    const schema = await createPostgresSchema();
-    const storage = openStorage(
-      { engine: 'postgres', url: schema.url },
-      { poolSize: 4, statementTimeoutMs: 5000, readCacheRows: 10_000 },
-    );
+    const { schema, storage } = await storageOnFreshSchema(4);
     const business = '0190a6f4-0000-7000-8000-00000000000a';
     const newCustomer = () => customerRecord(business);
     let endFirst = () => {};
@@ -296,11 +290,7 @@ describe.skipIf(reason)('PostgreSQL: customer counts', () => {
   });
 
   it('are spread over rows whose sums are the total and the version', async () => {
-    const schema = await createPostgresSchema();
-    const storage = openStorage(
-      { engine: 'postgres', url: schema.url },
-      { poolSize: 4, statementTimeoutMs: 5000, readCacheRows: 10_000 },
-    );
+    const { schema, storage } = await storageOnFreshSchema(4);
     const client = new pg.Client({ connectionString: schema.url });
     const business = '0190a6f4-0000-7000-8000-00000000000a';
     try {
