@@ -1,5 +1,5 @@
 import { uuidv7 } from '../../src/lib/ids.js';
-import type { CustomerRecord } from '../../src/storage/records.js';
+import type { CustomerRecord, OutboxEventRecord } from '../../src/storage/records.js';
 
 const CREATED_AT = '2026-01-01T00:00:00.000000Z';
 
@@ -31,5 +31,17 @@ export function customerRecord(
     createdAt: CREATED_AT,
     updatedAt: CREATED_AT,
     ...overrides,
+  };
+}
+
+/** The `customer.created` outbox event of `record` (its id made from the customer's). */
+export function createdEvent(record: CustomerRecord): OutboxEventRecord {
+  return {
+    businessId: record.businessId,
+    eventId: `evt-${record.customerId}`,
+    eventType: 'customer.created',
+    customerId: record.customerId,
+    payload: { id: record.customerId },
+    createdAt: record.createdAt,
   };
 }

@@ -8,7 +8,7 @@ import {
   TemplateCompiler,
 } from '../../src/storage/statement-templates.js';
 import { openStorage } from '../../src/storage/storage.js';
-import { customerRecord } from '../helpers/customer-record.js';
+import { createdEvent, customerRecord } from '../helpers/customer-record.js';
 import { createPostgresSchema, skipReason, type TestDatabase } from '../helpers/databases.js';
 import { storageContract } from './storage-contract.js';
 
@@ -87,14 +87,7 @@ describe.skipIf(reason)('PostgreSQL: prepared statements', () => {
       storage.transaction(async (repos) => {
         const record = customerRecord(business);
         await repos.customers.insert(record);
-        await repos.events.append({
-          businessId: business,
-          eventId: `evt-${record.customerId}`,
-          eventType: 'customer.created',
-          customerId: record.customerId,
-          payload: {},
-          createdAt: record.createdAt,
-        });
+        await repos.events.append(createdEvent(record));
       });
     try {
       await storage.migrate();
@@ -190,14 +183,7 @@ describe.skipIf(reason)('PostgreSQL: closing writes and named writes', () => {
           expiresAt: '2999-01-01T00:00:00.000000Z',
         });
         await repos.customers.insert(record);
-        await repos.events.append({
-          businessId: business,
-          eventId: `evt-${key}`,
-          eventType: 'customer.created',
-          customerId: record.customerId,
-          payload: {},
-          createdAt: record.createdAt,
-        });
+        await repos.events.append(createdEvent(record));
         await repos.idempotency.complete(business, key, 201, `sealed ${key}`);
       });
     try {

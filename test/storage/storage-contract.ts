@@ -1,13 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../src/lib/ids.js';
 import { UniqueViolationError } from '../../src/storage/errors.js';
-import type {
-  CustomerRecord,
-  IdempotencyRecord,
-  OutboxEventRecord,
-} from '../../src/storage/records.js';
+import type { CustomerRecord, IdempotencyRecord } from '../../src/storage/records.js';
 import type { Storage } from '../../src/storage/storage.js';
-import { customerRecord } from '../helpers/customer-record.js';
+import { createdEvent, customerRecord } from '../helpers/customer-record.js';
 
 export interface StorageFactory {
   open(): Promise<Storage>;
@@ -46,18 +42,6 @@ function idempotencyRecord(overrides: Partial<IdempotencyRecord> = {}): Idempote
     createdAt: '2026-01-01T00:00:00.000000Z',
     expiresAt: '2026-01-02T00:00:00.000000Z',
     ...overrides,
-  };
-}
-
-/** The `customer.created` event of `record` (its id made from the customer's). */
-function event(record: CustomerRecord): OutboxEventRecord {
-  return {
-    businessId: record.businessId,
-    eventId: `evt-${record.customerId}`,
-    eventType: 'customer.created',
-    customerId: record.customerId,
-    payload: { id: record.customerId },
-    createdAt: record.createdAt,
   };
 }
 
@@ -369,7 +353,7 @@ export function storageContract(name: string, factory: StorageFactory): void {
           ),
         ).toBe(true);
         await repos.customers.insert(record);
-        await repos.events.append(event(record));
+        await repos.events.append(createdEvent(record));
         await repos.idempotency.complete(BUSINESS_A, 'key-1', 201, 'sealed');
       });
       expect(await storage.events.listForBusiness(BUSINESS_A)).toMatchObject([
@@ -386,16 +370,16 @@ export function storageContract(name: string, factory: StorageFactory): void {
       const first = customer(BUSINESS_A);
       await storage.transaction(async (repos) => {
         await repos.customers.insert(first);
-        await repos.events.append(event(first));
+        await repos.events.append(createdEvent(first));
       });
       const second = customer(BUSINESS_A);
       await expect(
         storage.transaction(async (repos) => {
           await repos.idempotency.tryInsert(idempotencyRecord());
           await repos.customers.insert(second);
-          await repos.events.append(event(second));
+          await repos.events.append(createdEvent(second));
           // Same event id as the first transaction's: refused when the closing writes are made.
-          await repos.events.append(event(first));
+          await repos.events.append(createdEvent(first));
         }),
       ).rejects.toBeInstanceOf(UniqueViolationError);
       expect(await storage.customers.findLive(BUSINESS_A, second.customerId)).toBeUndefined();
