@@ -22,7 +22,8 @@ export class NamedWrites {
 
   attach(client: pg.ClientBase): void {
     const names = this.names;
-    // The class's own method, looked up at each call, not one captured now.
+    // The class's own method, looked up at each call rather than captured now, so that whatever
+    // wraps it later (a test's spy on pg.Client) still sees every query.
     const query = (args: unknown[]) =>
       (Object.getPrototypeOf(client).query as (...args: unknown[]) => unknown).apply(client, args);
     client.query = ((...args: unknown[]) => {
