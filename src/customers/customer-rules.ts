@@ -1,7 +1,15 @@
 // The library's index alone: its default entry registers the country names of ~80 languages,
 // megabytes of heap for a lookup of codes.
 import countries from 'i18n-iso-countries/index.js';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import {
+  type CountryCode,
+  Metadata,
+  type MetadataJson,
+  type PhoneNumber,
+  parsePhoneNumberFromString,
+} from 'libphonenumber-js/core';
+// The metadata `libphonenumber-js` itself parses with by default.
+import fullMetadata from 'libphonenumber-js/min/metadata';
 
 /**
  * Value rules for customer fields, shared by request validation (as Ajv formats, so every
@@ -18,12 +26,88 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 const recentPhones = new Map<string, string | undefined>();
 const RECENT_PHONES = 1024;
 
+/**
+ * The same metadata with only the main country of each calling code (the first listed, whose
+ * plan parsing reads every number of the code with). Parsing with it skips finding which of the
+ * countries that share a calling code a number belongs to: for +1 that tries ~25 countries'
+ * patterns, each compiled anew, and it was ~10 % of a create's CPU. The full parse uses that
+ * country twice, and only there can the answers differ (`SharedCallingCode`).
+ */
+const mainCountryOnly: MetadataJson = {
+  ...fullMetadata,
+  country_calling_codes: Object.fromEntries(
+    Object.entries(fullMetadata.country_calling_codes).map(([code, countries]) => [
+      code,
+      countries.slice(0, 1),
+    ]),
+  ),
+};
+
+/** What can make the answer depend on which of the countries sharing a calling code is found. */
+interface SharedCallingCode {
+  /**
+   * Where the main plan finds a national prefix to strip (`+44 0…`), the full parse keeps the
+   * shorter number only if it is long enough for the country found.
+   */
+  nationalPrefix: RegExp | undefined;
+  /** National-number lengths possible in some of the sharing countries but not in all. */
+  disputedLengths: Set<number>;
+}
+
+// `nationalPrefixForParsing` is what the library's parse reads, though its types leave it out.
+type PlanMetadata = Metadata & { nationalPrefixForParsing(): string | undefined };
+
+function planOf(countryOrCallingCode: string): PlanMetadata {
+  const metadata = new Metadata(fullMetadata) as PlanMetadata;
+  metadata.selectNumberingPlan(countryOrCallingCode as CountryCode);
+  return metadata;
+}
+
+const sharedCallingCodes = new Map<string, SharedCallingCode>(
+  Object.entries(fullMetadata.country_calling_codes)
+    .filter(([, countries]) => countries.length > 1)
+    .map(([code, countries]) => {
+      const lengthsOf = countries.map(
+        (country) => planOf(country).numberingPlan?.possibleLengths() ?? [],
+      );
+      const prefix = planOf(code).nationalPrefixForParsing();
+      return [
+        code,
+        {
+          // Anchored as the library anchors it.
+          nationalPrefix: prefix ? new RegExp(`^(?:${prefix})`) : undefined,
+          disputedLengths: new Set(
+            lengthsOf
+              .flat()
+              .filter((length) => !lengthsOf.every((lengths) => lengths.includes(length))),
+          ),
+        },
+      ];
+    }),
+);
+
+/**
+ * The number `parsePhoneNumberFromString` reads from E.164 text, and as possible or not as it
+ * finds it; its `country` may be only the calling code's main one.
+ */
+function parseE164(value: string): PhoneNumber | undefined {
+  const quick = parsePhoneNumberFromString(value, mainCountryOnly);
+  if (!quick) return undefined;
+  const shared = sharedCallingCodes.get(quick.countryCallingCode);
+  if (!shared) return quick;
+  const afterCallingCode = value.slice(1 + quick.countryCallingCode.length);
+  const countryMatters =
+    shared.nationalPrefix?.test(afterCallingCode) ||
+    shared.disputedLengths.has(quick.nationalNumber.length);
+  return countryMatters ? parsePhoneNumberFromString(value, fullMetadata) : quick;
+}
+
 /** E.164 (`+` and 2–15 digits) and a possible length for its country calling code. */
 export function normalisePhone(value: string): string | undefined {
   // Checked first, so only short texts are ever remembered.
   if (!/^\+[1-9]\d{1,14}$/.test(value)) return undefined;
   if (recentPhones.has(value)) return recentPhones.get(value);
-  const phone = parsePhoneNumberFromString(value);
+  const phone = parseE164(value);
   const normalised = phone?.isPossible() ? phone.number : undefined;
   if (recentPhones.size >= RECENT_PHONES) recentPhones.clear();
   recentPhones.set(value, normalised);
