@@ -27,11 +27,11 @@ const recentPhones = new Map<string, string | undefined>();
 const RECENT_PHONES = 1024;
 
 /**
- * The same metadata with only the main country of each calling code (the first listed, whose
- * plan parsing reads every number of the code with). Parsing with it skips finding which of the
- * countries that share a calling code a number belongs to: for +1 that tries ~25 countries'
- * patterns, each compiled anew, and it was ~10 % of a create's CPU. The full parse uses that
- * country twice, and only there can the answers differ (`SharedCallingCode`).
+ * The same metadata with only the main country of each calling code (the first listed: parsing
+ * reads every number of a calling code by that country's plan). Parsing with it skips finding
+ * which of the countries sharing a calling code a number belongs to: for +1 that tries ~25
+ * countries' patterns, each compiled anew, and it was ~10 % of a create's CPU. The country found
+ * changes the answer in two places only (`SharedCallingCode`); there the full parse decides.
  */
 const mainCountryOnly: MetadataJson = {
   ...fullMetadata,
